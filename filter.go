@@ -1,5 +1,13 @@
 package scim
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
 // This file: the typed filter a store receives, compiled from the parse
 // tree of github.com/scim2/filter-parser/v2, and its in-memory evaluation.
 
@@ -70,3 +78,154 @@ func (*And) filterNode()       {}
 func (*Or) filterNode()        {}
 func (*Not) filterNode()       {}
 func (*ValuePath) filterNode() {}
+
+// String returns the comparison in SCIM filter syntax.
+func (c *Compare) String() string {
+	var b strings.Builder
+	writeFilter(&b, c, false)
+	return b.String()
+}
+
+// String returns "left and right" in SCIM filter syntax, with parentheses
+// where precedence requires them.
+func (a *And) String() string {
+	var b strings.Builder
+	writeFilter(&b, a, false)
+	return b.String()
+}
+
+// String returns "left or right" in SCIM filter syntax.
+func (o *Or) String() string {
+	var b strings.Builder
+	writeFilter(&b, o, false)
+	return b.String()
+}
+
+// String returns "not (x)" in SCIM filter syntax.
+func (n *Not) String() string {
+	var b strings.Builder
+	writeFilter(&b, n, false)
+	return b.String()
+}
+
+// String returns "attr[filter]" in SCIM filter syntax.
+func (v *ValuePath) String() string {
+	var b strings.Builder
+	writeFilter(&b, v, false)
+	return b.String()
+}
+
+// writeFilter writes f to b. inVP is true inside the brackets of a value
+// path, where comparisons name only the sub-attribute.
+func writeFilter(b *strings.Builder, f Filter, inVP bool) {
+	switch n := f.(type) {
+	case *Compare:
+		if inVP && n.Path.Sub != "" {
+			b.WriteString(n.Path.Sub)
+		} else {
+			b.WriteString(n.Path.String())
+		}
+		b.WriteByte(' ')
+		b.WriteString(string(n.Op))
+		if n.Op != OpPr {
+			b.WriteByte(' ')
+			writeFilterValue(b, n.Value)
+		}
+	case *And:
+		writeOperand(b, n.Left, inVP, true)
+		b.WriteString(" and ")
+		writeOperand(b, n.Right, inVP, true)
+	case *Or:
+		writeOperand(b, n.Left, inVP, false)
+		b.WriteString(" or ")
+		writeOperand(b, n.Right, inVP, false)
+	case *Not:
+		b.WriteString("not (")
+		writeFilter(b, n.X, inVP)
+		b.WriteByte(')')
+	case *ValuePath:
+		b.WriteString(n.Attr.String())
+		b.WriteByte('[')
+		writeFilter(b, n.Filter, true)
+		b.WriteByte(']')
+	case nil:
+		// Nothing to write for a nil filter.
+	}
+}
+
+// writeOperand writes an operand of and/or, parenthesized when it is a
+// logical expression whose precedence would otherwise change the meaning
+// or the shape of the re-parsed tree (operators associate to the left).
+func writeOperand(b *strings.Builder, f Filter, inVP, inAnd bool) {
+	paren := false
+	switch f.(type) {
+	case *Or:
+		paren = true
+	case *And:
+		paren = !inAnd
+	}
+	if paren {
+		b.WriteByte('(')
+	}
+	writeFilter(b, f, inVP)
+	if paren {
+		b.WriteByte(')')
+	}
+}
+
+// writeFilterValue writes a comparison value as a SCIM filter literal.
+func writeFilterValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		writeFilterString(b, x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eE") && !strings.ContainsAny(s, "IN") {
+			s += ".0" // keep it a decimal on re-parse
+		}
+		b.WriteString(s)
+	case time.Time:
+		writeFilterString(b, x.Format(time.RFC3339Nano))
+	default:
+		writeFilterString(b, fmt.Sprint(x))
+	}
+}
+
+// writeFilterString writes s as a quoted filter string, escaping as
+// RFC 8259 does (upper-case hex, which the filter grammar requires).
+func writeFilterString(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == utf8.RuneError:
+			if r == utf8.RuneError {
+				r = 0xFFFD
+			}
+			b.WriteString(`\u`)
+			b.WriteByte(hex[r>>12&0xF])
+			b.WriteByte(hex[r>>8&0xF])
+			b.WriteByte(hex[r>>4&0xF])
+			b.WriteByte(hex[r&0xF])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}
