@@ -8,17 +8,17 @@ type Operation string
 
 // The operations reported in Event.Operation.
 const (
-	OpQuery        Operation = "query"       // a list or search without a filter
-	OpMatch        Operation = "match"       // a filtered list or search (an IdP match query)
+	OpQuery        Operation = "query" // a list or search without a filter
+	OpMatch        Operation = "match" // a filtered list or search (an IdP match query)
 	OpGet          Operation = "get"
 	OpCreate       Operation = "create"
 	OpReplace      Operation = "replace"
-	OpUpdate       Operation = "update"      // PATCH that changed neither active nor members
-	OpDeactivate   Operation = "deactivate"  // a write that set active from true to false
-	OpReactivate   Operation = "reactivate"  // a write that set active from false to true
+	OpUpdate       Operation = "update"     // PATCH that changed neither active nor members
+	OpDeactivate   Operation = "deactivate" // a write that set active from true to false
+	OpReactivate   Operation = "reactivate" // a write that set active from false to true
 	OpDelete       Operation = "delete"
-	OpMemberChange Operation = "members"     // group PATCH with member changes
-	OpDiscovery    Operation = "discovery"   // /Schemas, /ResourceTypes, /ServiceProviderConfig
+	OpMemberChange Operation = "members"   // group PATCH with member changes
+	OpDiscovery    Operation = "discovery" // /Schemas, /ResourceTypes, /ServiceProviderConfig
 	OpUnknown      Operation = "unknown"
 )
 

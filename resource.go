@@ -9,13 +9,13 @@ import (
 
 // Schema URNs defined by RFC 7643 and RFC 7644.
 const (
-	UserSchema          = "urn:ietf:params:scim:schemas:core:2.0:User"
-	GroupSchema         = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
+	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	ListResponseSchema  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	PatchOpSchema       = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	ErrorSchema         = "urn:ietf:params:scim:api:messages:2.0:Error"
+	ListResponseSchema   = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	PatchOpSchema        = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	SearchRequestSchema  = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+	ErrorSchema          = "urn:ietf:params:scim:api:messages:2.0:Error"
 )
 
 // Meta is the resource metadata of RFC 7643 §3.1. The handler fills
@@ -109,31 +109,31 @@ func (e *EnterpriseUser) isZero() bool {
 // an extension object are always dropped (RFC 7644 §3.3 lets a server ignore
 // attributes it does not define), and password is never kept.
 type User struct {
-	ID                string          `json:"id,omitempty"`
-	ExternalID        string          `json:"externalId,omitempty"`
-	UserName          string          `json:"userName"`
-	Name              *Name           `json:"name,omitempty"`
-	DisplayName       string          `json:"displayName,omitempty"`
-	NickName          string          `json:"nickName,omitempty"`
-	ProfileURL        string          `json:"profileUrl,omitempty"`
-	Title             string          `json:"title,omitempty"`
-	UserType          string          `json:"userType,omitempty"`
-	PreferredLanguage string          `json:"preferredLanguage,omitempty"`
-	Locale            string          `json:"locale,omitempty"`
-	Timezone          string          `json:"timezone,omitempty"`
-	Active            *bool           `json:"active,omitempty"`
-	Emails            []MultiValue    `json:"emails,omitempty"`
-	PhoneNumbers      []MultiValue    `json:"phoneNumbers,omitempty"`
-	IMs               []MultiValue    `json:"ims,omitempty"`
-	Photos            []MultiValue    `json:"photos,omitempty"`
-	Addresses         []Address       `json:"addresses,omitempty"`
-	Groups            []GroupRef      `json:"groups,omitempty"`
-	Entitlements      []MultiValue    `json:"entitlements,omitempty"`
-	Roles             []MultiValue    `json:"roles,omitempty"`
-	X509Certificates  []MultiValue    `json:"x509Certificates,omitempty"`
-	Enterprise        *EnterpriseUser `json:"-"`
+	ID                string                     `json:"id,omitempty"`
+	ExternalID        string                     `json:"externalId,omitempty"`
+	UserName          string                     `json:"userName"`
+	Name              *Name                      `json:"name,omitempty"`
+	DisplayName       string                     `json:"displayName,omitempty"`
+	NickName          string                     `json:"nickName,omitempty"`
+	ProfileURL        string                     `json:"profileUrl,omitempty"`
+	Title             string                     `json:"title,omitempty"`
+	UserType          string                     `json:"userType,omitempty"`
+	PreferredLanguage string                     `json:"preferredLanguage,omitempty"`
+	Locale            string                     `json:"locale,omitempty"`
+	Timezone          string                     `json:"timezone,omitempty"`
+	Active            *bool                      `json:"active,omitempty"`
+	Emails            []MultiValue               `json:"emails,omitempty"`
+	PhoneNumbers      []MultiValue               `json:"phoneNumbers,omitempty"`
+	IMs               []MultiValue               `json:"ims,omitempty"`
+	Photos            []MultiValue               `json:"photos,omitempty"`
+	Addresses         []Address                  `json:"addresses,omitempty"`
+	Groups            []GroupRef                 `json:"groups,omitempty"`
+	Entitlements      []MultiValue               `json:"entitlements,omitempty"`
+	Roles             []MultiValue               `json:"roles,omitempty"`
+	X509Certificates  []MultiValue               `json:"x509Certificates,omitempty"`
+	Enterprise        *EnterpriseUser            `json:"-"`
 	Extensions        map[string]json.RawMessage `json:"-"`
-	Meta              Meta            `json:"-"`
+	Meta              Meta                       `json:"-"`
 }
 
 // IsActive reports whether the user is active. An unset Active counts as

@@ -77,9 +77,9 @@ func (a *attrDef) readOnly() bool { return a.mutability == "readOnly" }
 // resourceSchema describes one resource type: its core attributes and its
 // registered extensions.
 type resourceSchema struct {
-	name       string // User, Group
-	endpoint   string // /Users, /Groups
-	core       string // core schema URN
+	name       string                         // User, Group
+	endpoint   string                         // /Users, /Groups
+	core       string                         // core schema URN
 	attrs      map[string]*attrDef            // lower-case name → def (core + common)
 	extensions map[string]map[string]*attrDef // lower-case URN → lower-case name → def
 	extURNs    map[string]string              // lower-case URN → canonical URN
