@@ -30,7 +30,6 @@
 package scim
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
