@@ -63,6 +63,8 @@ type config struct {
 	groupPatchContent bool
 	eventHook         func(context.Context, Event)
 	strictMembers     bool
+	changeHook        func(context.Context, Change)
+	policy            Policy
 }
 
 func defaultConfig() config {
