@@ -137,13 +137,13 @@ func writeFilter(b *strings.Builder, f Filter, inVP bool) {
 			writeFilterValue(b, n.Value)
 		}
 	case *And:
-		writeOperand(b, n.Left, inVP, true)
+		writeOperand(b, n.Left, inVP, true, false)
 		b.WriteString(" and ")
-		writeOperand(b, n.Right, inVP, true)
+		writeOperand(b, n.Right, inVP, true, true)
 	case *Or:
-		writeOperand(b, n.Left, inVP, false)
+		writeOperand(b, n.Left, inVP, false, false)
 		b.WriteString(" or ")
-		writeOperand(b, n.Right, inVP, false)
+		writeOperand(b, n.Right, inVP, false, true)
 	case *Not:
 		b.WriteString("not (")
 		writeFilter(b, n.X, inVP)
@@ -158,16 +158,16 @@ func writeFilter(b *strings.Builder, f Filter, inVP bool) {
 	}
 }
 
-// writeOperand writes an operand of and/or, parenthesized when it is a
-// logical expression whose precedence would otherwise change the meaning
-// or the shape of the re-parsed tree (operators associate to the left).
-func writeOperand(b *strings.Builder, f Filter, inVP, inAnd bool) {
+// writeOperand writes an operand of and (inAnd) or or, in parentheses
+// where precedence requires them or where the re-parsed tree would have
+// another shape (the parser associates to the left).
+func writeOperand(b *strings.Builder, f Filter, inVP, inAnd, right bool) {
 	paren := false
 	switch f.(type) {
 	case *Or:
-		paren = true
+		paren = inAnd || right
 	case *And:
-		paren = !inAnd
+		paren = inAnd && right
 	}
 	if paren {
 		b.WriteByte('(')

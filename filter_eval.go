@@ -353,7 +353,8 @@ func (m *matcher) add(v scalar) bool {
 		*m.rec = v
 		return false
 	}
-	if !v.present() {
+	if !v.present() && (v.kind != kindBool || m.c.Op == OpPr) {
+		// An omitted bool (primary false) still compares as false.
 		return true
 	}
 	m.seen = true
@@ -608,9 +609,10 @@ func extLookup(exts map[string]json.RawMessage, p AttrPath) (any, bool) {
 }
 
 // extElements returns the elements of a complex extension attribute kept
-// as raw JSON.
+// as raw JSON (an object or an array of objects); ok is false for other
+// values.
 func extElements(exts map[string]json.RawMessage, p AttrPath) (int, func(int) element, bool) {
-	v, _ := extLookup(exts, p)
+	v, _ := extLookup(exts, AttrPath{URN: p.URN, Name: p.Name})
 	switch x := v.(type) {
 	case map[string]any:
 		return 1, func(int) element { return rawElem(x) }, true
@@ -621,9 +623,11 @@ func extElements(exts map[string]json.RawMessage, p AttrPath) (int, func(int) el
 				elems = append(elems, rawElem(m))
 			}
 		}
-		return len(elems), func(i int) element { return elems[i] }, true
+		if len(elems) > 0 {
+			return len(elems), func(i int) element { return elems[i] }, true
+		}
 	}
-	return 0, nil, true
+	return 0, nil, false
 }
 
 // userSimple offers the values of the simple attribute p of u to m. ok is
