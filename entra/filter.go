@@ -139,6 +139,10 @@ func normalizeFilter(e env, text, prefix string) string {
 		v := toks[i+2]
 		i += 2
 		ai, _, known := resolve(e, path)
+		if known && ai.Type == scim.TypeComplex {
+			// manager eq "id" compares manager.value.
+			ai, known = subAttr(ai, "value")
+		}
 		vw := text[v.start:v.end]
 		switch v.kind {
 		case tokString:
