@@ -131,7 +131,9 @@ const (
 	// the unqualified path "manager" (also manager[value eq "id"] and
 	// manager.value, and the key "manager" in a path-less value), although
 	// manager belongs to the enterprise extension, not the core schema
-	// (§2.3.5). The path is qualified with EnterpriseUserURN.
+	// (§2.3.5); so does the legacy reference-check filter
+	// id eq "…" and manager eq "…" (§2.1). The path is qualified with
+	// EnterpriseUserURN.
 	RuleManagerPath = "entra.manager-path"
 
 	// RuleUnquotedFilter: Microsoft's documentation writes filter values

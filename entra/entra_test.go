@@ -458,7 +458,9 @@ func TestFilter(t *testing.T) {
 		wantRules          []string
 	}{
 		{"bare externalId", "User", `externalId eq adelev`, `externalId eq "adelev"`, []string{RuleUnquotedFilter}},
-		{"legacy reference check", "User", `id eq 123 and manager eq 0456`, `id eq "123" and manager eq "0456"`, []string{RuleUnquotedFilter}},
+		{"legacy reference check", "User", `id eq 123 and manager eq 0456`, `id eq "123" and ` + ent + `:manager eq "0456"`, []string{RuleUnquotedFilter, RuleManagerPath}},
+		{"unqualified manager.value", "User", `manager.value eq "m"`, ent + `:manager.value eq "m"`, []string{RuleManagerPath}},
+		{"manager inside a value path is not qualified", "User", `emails[manager eq "x"]`, `emails[manager eq "x"]`, nil},
 		{"URN-qualified extension", "User", `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq 10442`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "10442"`, []string{RuleUnquotedFilter}},
 		{"value path and sub-attribute", "User", `emails[type eq work].value eq a@x`, `emails[type eq "work"].value eq "a@x"`, []string{RuleUnquotedFilter}},
 		{"string boolean in value path", "User", `roles[primary eq "True"]`, `roles[primary eq true]`, []string{RuleStringBoolean}},
@@ -550,6 +552,27 @@ func TestNormalizer(t *testing.T) {
 	}
 	if len(seen) != 13 {
 		t.Errorf("got %d rules, want 13", len(seen))
+	}
+}
+
+// TestMatching checks the documented case rules against the schema the
+// handler uses.
+func TestMatching(t *testing.T) {
+	nc := newNC(t, "User")
+	for _, m := range []Matching{DefaultMatching(), ExternalIDMatching(), ReversedMatching()} {
+		ai, ok := nc.Attribute(m.Attribute)
+		if !ok {
+			t.Fatalf("%s: not an attribute", m.Attribute)
+		}
+		if ai.CaseExact != m.CaseExact() {
+			t.Errorf("%+v: CaseExact() = %v, schema says %v", m, m.CaseExact(), ai.CaseExact)
+		}
+		if m.UserNameSource == m.ExternalIDSource {
+			t.Errorf("%+v: same source twice", m)
+		}
+	}
+	if got, want := DefaultMatching().Filter(`a"b@x`), `userName eq "a\"b@x"`; got != want {
+		t.Errorf("Filter = %s, want %s", got, want)
 	}
 }
 

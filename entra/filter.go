@@ -138,7 +138,12 @@ func normalizeFilter(e env, text, prefix string) string {
 		}
 		v := toks[i+2]
 		i += 2
-		ai, _, known := resolve(e, path)
+		ai, q, known := resolve(e, path)
+		if known && q != path && path == w {
+			// Entra's unqualified manager (id eq … and manager eq …).
+			replace(t, q)
+			e.Fired(RuleManagerPath)
+		}
 		if known && ai.Type == scim.TypeComplex {
 			// manager eq "id" compares manager.value.
 			ai, known = subAttr(ai, "value")
