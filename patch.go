@@ -467,7 +467,7 @@ func (p *patcher) applyPath(kind opKind, path string, value any) error {
 		if strings.EqualFold(path, p.rs.core) {
 			m, ok := value.(map[string]any)
 			if kind == opRemove || !ok {
-				if p.lenient || value == nil {
+				if p.lenient {
 					return nil
 				}
 				return badRequest(ScimTypeInvalidPath, "path %q names a schema, not an attribute", path)
@@ -481,7 +481,7 @@ func (p *patcher) applyPath(kind opKind, path string, value any) error {
 			return p.applyExtension(kind, path, true, value)
 		}
 	}
-	rp, ok := p.rs.resolve(path)
+	rp, ok := p.resolve(path)
 	if !ok || rp.attr == nil {
 		if p.lenient {
 			return nil
@@ -539,6 +539,24 @@ func (p *patcher) applyPath(kind opKind, path string, value any) error {
 		idx[i] = i
 	}
 	return p.applyToElems(kind, c, d, rp.sub, rp.path.String(), idx, value)
+}
+
+// resolve resolves a PATCH path. Unlike in bodies, an unqualified name
+// that is not a core attribute also resolves to an attribute of a
+// registered extension (Entra sends "manager" for the enterprise
+// manager), if exactly one extension has it.
+func (p *patcher) resolve(path string) (resolvedPath, bool) {
+	rp, ok := p.rs.resolve(path)
+	if ok || p.lenient || isURN(path) {
+		return rp, ok
+	}
+	found := 0
+	for lu, attrs := range p.rs.extensions {
+		if r, ok := p.rs.resolveIn(attrs, p.rs.extURNs[lu], path, false); ok {
+			rp, found = r, found+1
+		}
+	}
+	return rp, found == 1
 }
 
 // container returns the map holding the attributes of extension urn (the
@@ -828,7 +846,7 @@ func (p *patcher) applyFiltered(kind opKind, path string, value any) error {
 		}
 		subName = rest[1:]
 	}
-	rp, ok := p.rs.resolve(strings.TrimSpace(attrText))
+	rp, ok := p.resolve(strings.TrimSpace(attrText))
 	if !ok || rp.attr == nil || rp.sub != nil || rp.unknownExt || rp.attr.typ != TypeComplex {
 		return badRequest(ScimTypeInvalidPath, "path %q: a value filter needs a known complex attribute", path)
 	}
@@ -848,7 +866,9 @@ func (p *patcher) applyFiltered(kind opKind, path string, value any) error {
 	if !d.multi && !p.mode.singleValuedFilter {
 		return badRequest(ScimTypeInvalidPath, "path %q: %q is single-valued and cannot have a value filter", path, d.name)
 	}
-	vp, err := compilePathFilter(p.rs, path)
+	// Compile with the canonical attribute path: "manager" may have been
+	// resolved to the enterprise extension above.
+	vp, err := compilePathFilter(p.rs, rp.path.String()+path[open:end+1])
 	if err != nil {
 		return err
 	}
