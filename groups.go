@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 package scim
 
 import (
@@ -42,12 +40,7 @@ func (h *Handler) serveGroups(ctx context.Context, rq *request) {
 		case http.MethodPatch:
 			h.patchGroup(ctx, rq)
 		case http.MethodDelete:
-			rq.ev.Operation = OpDelete
-			if err := h.groups.DeleteGroup(ctx, rq.ep.id); err != nil {
-				h.fail(rq, err)
-				return
-			}
-			h.write(rq, http.StatusNoContent, nil)
+			h.deleteGroup(ctx, rq)
 		default:
 			h.methodNotAllowed(rq, "GET", "PUT", "PATCH", "DELETE")
 		}
@@ -88,12 +81,17 @@ func (h *Handler) createGroup(ctx context.Context, rq *request) {
 	g.ID = ""
 	now := h.cfg.now().UTC()
 	g.Meta = Meta{Created: now, LastModified: now}
+	if err := h.allow(ctx, rq, Write{Kind: GroupCreated, ResourceType: "Group", After: g}); err != nil {
+		h.fail(rq, err)
+		return
+	}
 	created, err := h.groups.CreateGroup(ctx, g)
 	if err != nil {
 		h.fail(rq, err)
 		return
 	}
 	rq.ev.ResourceID = created.ID
+	h.emitGroup(ctx, rq, GroupCreated, created.ID, created, []MemberChange{{Kind: ReplaceMembers, Members: g.Members}})
 	rq.w.Header().Set("Location", h.location(rq, "Groups", created.ID))
 	h.respondGroup(rq, http.StatusCreated, created, proj)
 }
@@ -138,6 +136,10 @@ func (h *Handler) replaceGroup(ctx context.Context, rq *request) {
 		g := next.Clone()
 		g.ID = cur.ID
 		g.Meta = Meta{Created: cur.Meta.Created, LastModified: h.cfg.now().UTC(), Version: cur.Meta.Version}
+		if err := h.allow(ctx, rq, Write{Kind: GroupUpdated, ResourceType: "Group", ResourceID: cur.ID, Before: cur, After: g}); err != nil {
+			h.fail(rq, err)
+			return
+		}
 		saved, err := h.groups.ReplaceGroup(ctx, g)
 		if errors.Is(err, ErrVersionMismatch) && ifMatch == "" && attempt < maxWriteAttempts {
 			continue
@@ -149,6 +151,7 @@ func (h *Handler) replaceGroup(ctx context.Context, rq *request) {
 		if proj.includes("members") && saved.Members == nil {
 			saved.Members = g.Members
 		}
+		h.emitGroup(ctx, rq, GroupUpdated, saved.ID, saved, []MemberChange{{Kind: ReplaceMembers, Members: g.Members}})
 		h.respondGroup(rq, http.StatusOK, saved, proj)
 		return
 	}
@@ -204,11 +207,28 @@ func (h *Handler) patchGroup(ctx context.Context, rq *request) {
 		g.Meta.LastModified = now
 		return nil
 	}
+	if h.cfg.policy != nil {
+		cur, err := h.groups.GetGroup(ctx, rq.ep.id, false)
+		if err != nil {
+			h.fail(rq, err)
+			return
+		}
+		next := cur.Clone()
+		if err := gp.Apply(next); err != nil {
+			h.fail(rq, err)
+			return
+		}
+		if err := h.allow(ctx, rq, Write{Kind: GroupUpdated, ResourceType: "Group", ResourceID: cur.ID, Before: cur, After: next}); err != nil {
+			h.fail(rq, err)
+			return
+		}
+	}
 	saved, err := h.groups.PatchGroup(ctx, rq.ep.id, gp)
 	if err != nil {
 		h.fail(rq, err)
 		return
 	}
+	h.emitGroup(ctx, rq, GroupUpdated, saved.ID, saved, gp.Members)
 	if !h.cfg.groupPatchContent && len(proj.attrs) == 0 {
 		if saved.Meta.Version != "" {
 			rq.w.Header().Set("ETag", saved.Meta.Version)
@@ -223,6 +243,27 @@ func (h *Handler) patchGroup(ctx context.Context, rq *request) {
 		}
 	}
 	h.respondGroup(rq, http.StatusOK, saved, proj)
+}
+
+func (h *Handler) deleteGroup(ctx context.Context, rq *request) {
+	rq.ev.Operation = OpDelete
+	if h.cfg.policy != nil {
+		cur, err := h.groups.GetGroup(ctx, rq.ep.id, false)
+		if err != nil {
+			h.fail(rq, err)
+			return
+		}
+		if err := h.allow(ctx, rq, Write{Kind: GroupDeleted, ResourceType: "Group", ResourceID: cur.ID, Before: cur}); err != nil {
+			h.fail(rq, err)
+			return
+		}
+	}
+	if err := h.groups.DeleteGroup(ctx, rq.ep.id); err != nil {
+		h.fail(rq, err)
+		return
+	}
+	h.emitGroup(ctx, rq, GroupDeleted, rq.ep.id, nil, nil)
+	h.write(rq, http.StatusNoContent, nil)
 }
 
 func (h *Handler) listGroups(ctx context.Context, rq *request, search map[string]any) {

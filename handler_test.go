@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 package scim_test
 
 import (
@@ -609,12 +607,12 @@ func TestPatchUserThroughHandler(t *testing.T) {
 	if ent["department"] != "Sales" || ent["employeeNumber"] != "10442" {
 		t.Errorf("enterprise %v", ent)
 	}
+	if e := f.lastEvent(); e.Operation != scim.OpDeactivate || e.ResourceID != id || e.Status != 200 {
+		t.Errorf("event %+v, want deactivate of %s", e, id)
+	}
 	// A deactivated user stays readable and findable.
 	if g := f.do("GET", "/Users?filter=userName+eq+%22patch@x.example%22", nil); g.body["totalResults"] != float64(1) {
 		t.Errorf("deactivated user not found by filter: %s", g.raw)
-	}
-	if e := f.lastEvent(); e.Operation != scim.OpDeactivate {
-		t.Errorf("operation %q, want deactivate", e.Operation)
 	}
 	// One failing operation leaves the resource untouched.
 	before := f.do("GET", "/Users/"+id, nil)

@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 // Package scim serves SCIM 2.0 provisioning (RFC 7643, RFC 7644) from any
 // Go web application, built to the traffic Microsoft Entra ID, Okta and
 // other identity providers really send.
@@ -52,6 +50,7 @@ type Handler struct {
 	groupSchema *resourceSchema
 	rules       *ruleCounters
 	mode        patchMode
+	changes     changeLog
 }
 
 // New returns a Handler serving users from store, authenticating every

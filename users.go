@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 package scim
 
 import (
@@ -46,12 +44,7 @@ func (h *Handler) serveUsers(ctx context.Context, rq *request) {
 		case http.MethodPatch:
 			h.patchUser(ctx, rq)
 		case http.MethodDelete:
-			rq.ev.Operation = OpDelete
-			if err := h.users.DeleteUser(ctx, rq.ep.id); err != nil {
-				h.fail(rq, err)
-				return
-			}
-			h.write(rq, http.StatusNoContent, nil)
+			h.deleteUser(ctx, rq)
 		default:
 			h.methodNotAllowed(rq, "GET", "PUT", "PATCH", "DELETE")
 		}
@@ -93,12 +86,17 @@ func (h *Handler) createUser(ctx context.Context, rq *request) {
 	}
 	now := h.cfg.now().UTC()
 	u.Meta = Meta{Created: now, LastModified: now}
+	if err := h.allow(ctx, rq, Write{Kind: UserCreated, ResourceType: "User", After: u}); err != nil {
+		h.fail(rq, err)
+		return
+	}
 	created, err := h.users.CreateUser(ctx, u)
 	if err != nil {
 		h.fail(rq, err)
 		return
 	}
 	rq.ev.ResourceID = created.ID
+	h.emitUser(ctx, rq, UserCreated, created.ID, created)
 	h.writeUser(ctx, rq, http.StatusCreated, created)
 }
 
@@ -157,6 +155,10 @@ func (h *Handler) replaceUser(ctx context.Context, rq *request) {
 		}
 		u.Meta = Meta{Created: cur.Meta.Created, LastModified: h.cfg.now().UTC(), Version: cur.Meta.Version}
 		rq.ev.Operation = classify(OpReplace, cur, u)
+		if err := h.allow(ctx, rq, Write{Kind: userChange(rq.ev.Operation), ResourceType: "User", ResourceID: cur.ID, Before: cur, After: u}); err != nil {
+			h.fail(rq, err)
+			return
+		}
 		saved, err := h.users.ReplaceUser(ctx, u)
 		if errors.Is(err, ErrVersionMismatch) && ifMatch == "" && attempt < maxWriteAttempts {
 			continue
@@ -165,6 +167,7 @@ func (h *Handler) replaceUser(ctx context.Context, rq *request) {
 			h.fail(rq, err)
 			return
 		}
+		h.emitUser(ctx, rq, userChange(rq.ev.Operation), saved.ID, saved)
 		h.respondUser(ctx, rq, http.StatusOK, saved, proj)
 		return
 	}
@@ -214,6 +217,24 @@ func (h *Handler) patchUser(ctx context.Context, rq *request) {
 		return next, nil
 	}
 	var saved *User
+	if h.cfg.policy != nil && h.patcher != nil {
+		// The store applies the patch under its own lock, where the policy
+		// must not run (it may query the store): decide on a dry run.
+		cur, err := h.users.GetUser(ctx, rq.ep.id)
+		if err != nil {
+			h.fail(rq, err)
+			return
+		}
+		next, err := apply(cur)
+		if err != nil {
+			h.fail(rq, err)
+			return
+		}
+		if err := h.allow(ctx, rq, Write{Kind: userChange(rq.ev.Operation), ResourceType: "User", ResourceID: cur.ID, Before: cur, After: next}); err != nil {
+			h.fail(rq, err)
+			return
+		}
+	}
 	if h.patcher != nil {
 		saved, err = h.patcher.PatchUser(ctx, rq.ep.id, func(u *User) error {
 			next, err := apply(u)
@@ -232,6 +253,9 @@ func (h *Handler) patchUser(ctx context.Context, rq *request) {
 			if next, err = apply(cur); err != nil {
 				break
 			}
+			if err = h.allow(ctx, rq, Write{Kind: userChange(rq.ev.Operation), ResourceType: "User", ResourceID: cur.ID, Before: cur, After: next}); err != nil {
+				break
+			}
 			saved, err = h.users.ReplaceUser(ctx, next)
 			if !errors.Is(err, ErrVersionMismatch) || ifMatch != "" || attempt >= maxWriteAttempts {
 				break
@@ -242,6 +266,7 @@ func (h *Handler) patchUser(ctx context.Context, rq *request) {
 		h.fail(rq, err)
 		return
 	}
+	h.emitUser(ctx, rq, userChange(rq.ev.Operation), saved.ID, saved)
 	if h.cfg.patchNoContent && proj.empty() {
 		if saved.Meta.Version != "" {
 			rq.w.Header().Set("ETag", saved.Meta.Version)
@@ -250,6 +275,27 @@ func (h *Handler) patchUser(ctx context.Context, rq *request) {
 		return
 	}
 	h.respondUser(ctx, rq, http.StatusOK, saved, proj)
+}
+
+func (h *Handler) deleteUser(ctx context.Context, rq *request) {
+	rq.ev.Operation = OpDelete
+	if h.cfg.policy != nil {
+		cur, err := h.users.GetUser(ctx, rq.ep.id)
+		if err != nil {
+			h.fail(rq, err)
+			return
+		}
+		if err := h.allow(ctx, rq, Write{Kind: UserDeleted, ResourceType: "User", ResourceID: cur.ID, Before: cur}); err != nil {
+			h.fail(rq, err)
+			return
+		}
+	}
+	if err := h.users.DeleteUser(ctx, rq.ep.id); err != nil {
+		h.fail(rq, err)
+		return
+	}
+	h.emitUser(ctx, rq, UserDeleted, rq.ep.id, nil)
+	h.write(rq, http.StatusNoContent, nil)
 }
 
 // classify names a write by what it did to active.
