@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 package entra_test
 
 import (
