@@ -308,7 +308,7 @@ const (
 	kindRaw
 )
 
-func str(s string) scalar { return scalar{kind: kindString, s: s} }
+func strScalar(s string) scalar { return scalar{kind: kindString, s: s} }
 
 // present reports whether v counts as assigned.
 func (v scalar) present() bool {
@@ -342,17 +342,10 @@ type matcher struct {
 	c    *Compare
 	seen bool
 	hit  bool
-	// rec, when set, makes the matcher record the first value offered
-	// instead of comparing (sort keys).
-	rec *scalar
 }
 
 // add offers one value; it returns false once the result is known.
 func (m *matcher) add(v scalar) bool {
-	if m.rec != nil {
-		*m.rec = v
-		return false
-	}
 	if !v.present() && (v.kind != kindBool || m.c.Op == OpPr) {
 		// An omitted bool (primary false) still compares as false.
 		return true
@@ -397,15 +390,15 @@ type mvElem MultiValue
 func (e *mvElem) sub(name string) scalar {
 	switch name {
 	case "value":
-		return str(e.Value)
+		return strScalar(e.Value)
 	case "display":
-		return str(e.Display)
+		return strScalar(e.Display)
 	case "type":
-		return str(e.Type)
+		return strScalar(e.Type)
 	case "primary":
 		return scalar{kind: kindBool, b: e.Primary, weakBool: true}
 	case "$ref":
-		return str(e.Ref)
+		return strScalar(e.Ref)
 	}
 	return scalar{}
 }
@@ -415,19 +408,19 @@ type addrElem Address
 func (e *addrElem) sub(name string) scalar {
 	switch name {
 	case "formatted":
-		return str(e.Formatted)
+		return strScalar(e.Formatted)
 	case "streetAddress":
-		return str(e.StreetAddress)
+		return strScalar(e.StreetAddress)
 	case "locality":
-		return str(e.Locality)
+		return strScalar(e.Locality)
 	case "region":
-		return str(e.Region)
+		return strScalar(e.Region)
 	case "postalCode":
-		return str(e.PostalCode)
+		return strScalar(e.PostalCode)
 	case "country":
-		return str(e.Country)
+		return strScalar(e.Country)
 	case "type":
-		return str(e.Type)
+		return strScalar(e.Type)
 	case "primary":
 		return scalar{kind: kindBool, b: e.Primary, weakBool: true}
 	}
@@ -439,13 +432,13 @@ type groupRefElem GroupRef
 func (e *groupRefElem) sub(name string) scalar {
 	switch name {
 	case "value":
-		return str(e.Value)
+		return strScalar(e.Value)
 	case "$ref":
-		return str(e.Ref)
+		return strScalar(e.Ref)
 	case "display":
-		return str(e.Display)
+		return strScalar(e.Display)
 	case "type":
-		return str(e.Type)
+		return strScalar(e.Type)
 	}
 	return scalar{}
 }
@@ -455,13 +448,13 @@ type memberElem Member
 func (e *memberElem) sub(name string) scalar {
 	switch name {
 	case "value":
-		return str(e.Value)
+		return strScalar(e.Value)
 	case "$ref":
-		return str(e.Ref)
+		return strScalar(e.Ref)
 	case "display":
-		return str(e.Display)
+		return strScalar(e.Display)
 	case "type":
-		return str(e.Type)
+		return strScalar(e.Type)
 	}
 	return scalar{}
 }
@@ -471,17 +464,17 @@ type nameElem Name
 func (e *nameElem) sub(name string) scalar {
 	switch name {
 	case "formatted":
-		return str(e.Formatted)
+		return strScalar(e.Formatted)
 	case "familyName":
-		return str(e.FamilyName)
+		return strScalar(e.FamilyName)
 	case "givenName":
-		return str(e.GivenName)
+		return strScalar(e.GivenName)
 	case "middleName":
-		return str(e.MiddleName)
+		return strScalar(e.MiddleName)
 	case "honorificPrefix":
-		return str(e.HonorificPrefix)
+		return strScalar(e.HonorificPrefix)
 	case "honorificSuffix":
-		return str(e.HonorificSuffix)
+		return strScalar(e.HonorificSuffix)
 	}
 	return scalar{}
 }
@@ -491,11 +484,11 @@ type managerElem Manager
 func (e *managerElem) sub(name string) scalar {
 	switch name {
 	case "value":
-		return str(e.Value)
+		return strScalar(e.Value)
 	case "$ref":
-		return str(e.Ref)
+		return strScalar(e.Ref)
 	case "displayName":
-		return str(e.DisplayName)
+		return strScalar(e.DisplayName)
 	}
 	return scalar{}
 }
@@ -505,15 +498,15 @@ type metaElem Meta
 func (e *metaElem) sub(name string) scalar {
 	switch name {
 	case "resourceType":
-		return str(e.ResourceType)
+		return strScalar(e.ResourceType)
 	case "created":
 		return scalar{kind: kindTime, t: e.Created}
 	case "lastModified":
 		return scalar{kind: kindTime, t: e.LastModified}
 	case "location":
-		return str(e.Location)
+		return strScalar(e.Location)
 	case "version":
-		return str(e.Version)
+		return strScalar(e.Version)
 	}
 	return scalar{}
 }
@@ -630,9 +623,9 @@ func extElements(exts map[string]json.RawMessage, p AttrPath) (int, func(int) el
 	return 0, nil, false
 }
 
-// userSimple offers the values of the simple attribute p of u to m. ok is
+// userSimple returns the value of the simple attribute p of u. ok is
 // false when p is not a simple attribute of the typed User.
-func userSimple(u *User, p AttrPath, m *matcher) bool {
+func userSimple(u *User, p AttrPath) (scalar, bool) {
 	switch p.URN {
 	case "":
 		var s string
@@ -660,13 +653,11 @@ func userSimple(u *User, p AttrPath, m *matcher) bool {
 		case "timezone":
 			s = u.Timezone
 		case "active":
-			m.add(scalar{kind: kindBool, b: u.IsActive()})
-			return true
+			return scalar{kind: kindBool, b: u.IsActive()}, true
 		default:
-			return false
+			return scalar{}, false
 		}
-		m.add(str(s))
-		return true
+		return strScalar(s), true
 	case EnterpriseUserSchema:
 		e := u.Enterprise
 		if e == nil {
@@ -685,12 +676,11 @@ func userSimple(u *User, p AttrPath, m *matcher) bool {
 		case "department":
 			s = e.Department
 		default:
-			return false
+			return scalar{}, false
 		}
-		m.add(str(s))
-		return true
+		return strScalar(s), true
 	}
-	return false
+	return scalar{}, false
 }
 
 // MatchUser reports whether u satisfies f, evaluating the filter in
@@ -718,21 +708,20 @@ func MatchGroup(f Filter, g *Group) bool {
 	return matchResource(f, g, groupSimple, groupElements, g.Extensions)
 }
 
-func groupSimple(g *Group, p AttrPath, m *matcher) bool {
+// groupSimple returns the value of the simple attribute p of g.
+func groupSimple(g *Group, p AttrPath) (scalar, bool) {
 	if p.URN != "" {
-		return false
+		return scalar{}, false
 	}
 	switch p.Name {
 	case "id":
-		m.add(str(g.ID))
+		return strScalar(g.ID), true
 	case "externalId":
-		m.add(str(g.ExternalID))
+		return strScalar(g.ExternalID), true
 	case "displayName":
-		m.add(str(g.DisplayName))
-	default:
-		return false
+		return strScalar(g.DisplayName), true
 	}
-	return true
+	return scalar{}, false
 }
 
 // notLoaded is the element count of an attribute the resource does not
@@ -756,7 +745,7 @@ func groupElements(g *Group, p AttrPath) (int, func(int) element, bool) {
 }
 
 // matchResource evaluates f on a typed resource r through its accessors.
-func matchResource[R any](f Filter, r R, simple func(R, AttrPath, *matcher) bool,
+func matchResource[R any](f Filter, r R, simple func(R, AttrPath) (scalar, bool),
 	elems func(R, AttrPath) (int, func(int) element, bool), exts map[string]json.RawMessage) bool {
 	switch n := f.(type) {
 	case nil:
@@ -780,8 +769,14 @@ func matchResource[R any](f Filter, r R, simple func(R, AttrPath, *matcher) bool
 		return false
 	case *Compare:
 		m := matcher{c: n}
-		if n.Path.Sub == "" && simple(r, n.Path, &m) {
-			return m.result()
+		if n.Path.Sub == "" {
+			if v, ok := simple(r, n.Path); ok {
+				m.add(v)
+				return m.result()
+			}
+		}
+		if n.Path.URN != "" && n.Path.URN != EnterpriseUserSchema {
+			return matchExtension(&m, exts, n.Path)
 		}
 		cnt, get, ok := elems(r, n.Path)
 		if cnt == notLoaded {
@@ -799,29 +794,35 @@ func matchResource[R any](f Filter, r R, simple func(R, AttrPath, *matcher) bool
 			}
 			return m.result()
 		}
-		if n.Path.URN != "" && n.Path.URN != EnterpriseUserSchema {
-			v, _ := extLookup(exts, AttrPath{URN: n.Path.URN, Name: n.Path.Name})
-			if n.Path.Sub != "" {
-				if obj, isObj := v.(map[string]any); isObj {
-					v = rawElem(obj).sub(n.Path.Sub).raw
-				} else {
-					v = nil
-				}
-			}
-			if arr, isArr := v.([]any); isArr {
-				for _, e := range arr {
-					if !m.add(scalar{kind: kindRaw, raw: e}) {
-						break
-					}
-				}
-			} else {
-				m.add(scalar{kind: kindRaw, raw: v})
-			}
-			return m.result()
-		}
 		return m.result()
 	}
 	return false
+}
+
+// matchExtension evaluates m's comparison on an attribute of an
+// extension kept as raw JSON, decoding the extension once.
+func matchExtension(m *matcher, exts map[string]json.RawMessage, p AttrPath) bool {
+	v, _ := extLookup(exts, AttrPath{URN: p.URN, Name: p.Name})
+	offer := func(v any) bool {
+		if p.Sub != "" {
+			obj, isObj := v.(map[string]any)
+			if !isObj {
+				return true
+			}
+			v = rawElem(obj).sub(p.Sub).raw
+		}
+		return m.add(scalar{kind: kindRaw, raw: v})
+	}
+	if arr, isArr := v.([]any); isArr {
+		for _, e := range arr {
+			if !offer(e) {
+				break
+			}
+		}
+	} else {
+		offer(v)
+	}
+	return m.result()
 }
 
 // elementAssigned reports whether a complex value has any assigned
@@ -870,12 +871,10 @@ type sortKey struct {
 // simple attribute, or the sub-attribute of the primary (else first)
 // element of a multi-valued one. A complex attribute without
 // sub-attribute sorts by its "value" sub-attribute.
-func keyOf[R any](r R, p AttrPath, simple func(R, AttrPath, *matcher) bool,
+func keyOf[R any](r R, p AttrPath, simple func(R, AttrPath) (scalar, bool),
 	elems func(R, AttrPath) (int, func(int) element, bool), exts map[string]json.RawMessage) sortKey {
 	if p.Sub == "" {
-		var v scalar
-		m := matcher{rec: &v}
-		if simple(r, p, &m) {
+		if v, ok := simple(r, p); ok {
 			return sortKey{v: v, ok: v.present()}
 		}
 	}
@@ -961,7 +960,7 @@ func compareKeys(a, b scalar, caseExact bool) int {
 func rawScalar(v any) scalar {
 	switch x := v.(type) {
 	case string:
-		return str(x)
+		return strScalar(x)
 	case bool:
 		return scalar{kind: kindBool, b: x}
 	}
