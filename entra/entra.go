@@ -69,6 +69,10 @@
 // https://app.example.com/scim/v2; Entra appends /Users and /Groups. Secret
 // Token: one of the tokens given to scim.StaticTokens. Flags such as
 // ?aadOptscim062020 appended to the tenant URL are ignored by the handler.
+// If the admin leaves the Secret Token empty, Entra sends JWTs it issues
+// itself (issuer https://sts.windows.net/<tenant-id>/, audience
+// NonGalleryAudience); NewTokenVerifier checks those against Microsoft's
+// key set. Microsoft calls that mode "testing only"; prefer a secret token.
 package entra
 
 import "github.com/scimkit/scim"
