@@ -1,5 +1,3 @@
-//go:build handlerwip
-
 package scim_test
 
 import (
