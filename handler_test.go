@@ -782,3 +782,5 @@ func TestContentTypes(t *testing.T) {
 	}
 	wantError(t, f.do("POST", "/Users", `{"userName":"xml@x.example"}`, "Content-Type", "text/xml"), 415, "")
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
