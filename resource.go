@@ -206,36 +206,11 @@ type userJSON User // no methods: plain struct encoding
 // MarshalJSON encodes u in the RFC 7643 wire form with schemas, the
 // extension objects under their URNs and meta.
 func (u *User) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"schemas":`)
-	if err := writeJSON(&b, u.Schemas()); err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal((*userJSON)(u))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > 2 {
-		b.WriteByte(',')
-		b.Write(body[1 : len(body)-1])
-	}
+	var ent map[string]any
 	if !u.Enterprise.isZero() {
-		b.WriteString(`,"` + EnterpriseUserSchema + `":`)
-		if err := writeJSON(&b, u.Enterprise); err != nil {
-			return nil, err
-		}
+		ent = map[string]any{EnterpriseUserSchema: u.Enterprise}
 	}
-	for _, k := range sortedKeys(u.Extensions) {
-		b.WriteByte(',')
-		writeJSON(&b, k)
-		b.WriteByte(':')
-		b.Write(u.Extensions[k])
-	}
-	if err := writeMeta(&b, &u.Meta); err != nil {
-		return nil, err
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return marshalResource(u.Schemas(), (*userJSON)(u), ent, u.Extensions, &u.Meta)
 }
 
 // UnmarshalJSON decodes the RFC 7643 wire form. Attribute names match
@@ -247,31 +222,20 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(data, &keys); err != nil {
+	exts, err := unmarshalExtensions(data, func(urn string, raw json.RawMessage) (bool, error) {
+		switch {
+		case strings.EqualFold(urn, EnterpriseUserSchema):
+			v.Enterprise = new(EnterpriseUser)
+			return true, json.Unmarshal(raw, v.Enterprise)
+		case strings.EqualFold(urn, UserSchema):
+			return true, nil // core attributes qualified by URN are the decoder's business
+		}
+		return false, nil
+	})
+	if err != nil {
 		return err
 	}
-	for k, raw := range keys {
-		if !isURN(k) || isNull(raw) {
-			continue
-		}
-		if strings.EqualFold(k, EnterpriseUserSchema) {
-			var e EnterpriseUser
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return err
-			}
-			v.Enterprise = &e
-			continue
-		}
-		if strings.EqualFold(k, UserSchema) {
-			continue // attributes qualified by the core URN are resolved by the decoder
-		}
-		if v.Extensions == nil {
-			v.Extensions = map[string]json.RawMessage{}
-		}
-		v.Extensions[k] = append(json.RawMessage(nil), raw...)
-	}
-	v.ID, v.Meta = u.ID, u.Meta
+	v.Extensions, v.ID, v.Meta = exts, u.ID, u.Meta
 	*u = User(v)
 	return nil
 }
@@ -324,30 +288,7 @@ type groupJSON Group
 
 // MarshalJSON encodes g in the RFC 7643 wire form.
 func (g *Group) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"schemas":`)
-	if err := writeJSON(&b, g.Schemas()); err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal((*groupJSON)(g))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > 2 {
-		b.WriteByte(',')
-		b.Write(body[1 : len(body)-1])
-	}
-	for _, k := range sortedKeys(g.Extensions) {
-		b.WriteByte(',')
-		writeJSON(&b, k)
-		b.WriteByte(':')
-		b.Write(g.Extensions[k])
-	}
-	if err := writeMeta(&b, &g.Meta); err != nil {
-		return nil, err
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return marshalResource(g.Schemas(), (*groupJSON)(g), nil, g.Extensions, &g.Meta)
 }
 
 // UnmarshalJSON decodes the RFC 7643 wire form of a group.
@@ -356,22 +297,80 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(data, &keys); err != nil {
+	exts, err := unmarshalExtensions(data, func(urn string, _ json.RawMessage) (bool, error) {
+		return strings.EqualFold(urn, GroupSchema), nil
+	})
+	if err != nil {
 		return err
 	}
-	for k, raw := range keys {
-		if !isURN(k) || isNull(raw) || strings.EqualFold(k, GroupSchema) {
-			continue
-		}
-		if v.Extensions == nil {
-			v.Extensions = map[string]json.RawMessage{}
-		}
-		v.Extensions[k] = append(json.RawMessage(nil), raw...)
-	}
-	v.ID, v.Meta = g.ID, g.Meta
+	v.Extensions, v.ID, v.Meta = exts, g.ID, g.Meta
 	*g = Group(v)
 	return nil
+}
+
+// marshalResource writes {"schemas":…, <core attributes>, <modelled
+// extensions>, <raw extensions>, "meta":…}: the one wire layout of every
+// resource type.
+func marshalResource(schemas []string, core any, modelled map[string]any, raw map[string]json.RawMessage, meta *Meta) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"schemas":`)
+	if err := writeJSON(&b, schemas); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(core)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 2 {
+		b.WriteByte(',')
+		b.Write(body[1 : len(body)-1])
+	}
+	for _, k := range sortedKeys(modelled) {
+		b.WriteByte(',')
+		writeJSON(&b, k)
+		b.WriteByte(':')
+		if err := writeJSON(&b, modelled[k]); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range sortedKeys(raw) {
+		b.WriteByte(',')
+		writeJSON(&b, k)
+		b.WriteByte(':')
+		b.Write(raw[k])
+	}
+	if err := writeMeta(&b, meta); err != nil {
+		return nil, err
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// unmarshalExtensions collects the URN-keyed objects of a resource body
+// that known does not claim, verbatim.
+func unmarshalExtensions(data []byte, known func(urn string, raw json.RawMessage) (bool, error)) (map[string]json.RawMessage, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, err
+	}
+	var exts map[string]json.RawMessage
+	for k, raw := range keys {
+		if !isURN(k) || isNull(raw) {
+			continue
+		}
+		claimed, err := known(k, raw)
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			continue
+		}
+		if exts == nil {
+			exts = map[string]json.RawMessage{}
+		}
+		exts[k] = append(json.RawMessage(nil), raw...)
+	}
+	return exts, nil
 }
 
 // Page is one page of a list or search result (RFC 7644 §3.4.2).
