@@ -661,9 +661,11 @@ func (c *filterCompiler) compare(ae *fp.AttributeExpression, vp *resolvedPath) (
 }
 
 // value converts the comparison value raw (as filter-parser returned it)
-// to the attribute's type.
+// to the attribute's type. Normalizers see strings decoded, numbers as
+// json.Number (so that no digit is lost before a normalizer turns an
+// unquoted number into a string), bools and nil.
 func (c *filterCompiler) value(raw any, info AttrInfo, path AttrPath) (any, error) {
-	var v any
+	v := raw
 	switch x := raw.(type) {
 	case string:
 		s, err := decodeFilterString(x)
@@ -671,6 +673,15 @@ func (c *filterCompiler) value(raw any, info AttrInfo, path AttrPath) (any, erro
 			return nil, invalidFilter("comparison value for %q is not a valid string", path.String())
 		}
 		v = s
+	case int:
+		v = int64(x)
+	}
+	for _, n := range c.norms {
+		if n.FilterValue != nil {
+			v = n.FilterValue(c.nc, info, v)
+		}
+	}
+	switch x := v.(type) {
 	case json.Number:
 		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
 			v = i
@@ -683,13 +694,8 @@ func (c *filterCompiler) value(raw any, info AttrInfo, path AttrPath) (any, erro
 		}
 	case int:
 		v = int64(x)
-	default:
-		v = x
-	}
-	for _, n := range c.norms {
-		if n.FilterValue != nil {
-			v = n.FilterValue(c.nc, info, v)
-		}
+	case float32:
+		v = float64(x)
 	}
 	if v == nil {
 		return nil, invalidFilter("null is not a valid comparison value for %q; use \"pr\" or \"not (... pr)\"", path.String())

@@ -297,6 +297,27 @@ func TestCompileFilterNormalizers(t *testing.T) {
 	}
 }
 
+func TestCompileFilterNormalizerSeesNumberDigits(t *testing.T) {
+	var got any
+	norms := []Normalizer{{FilterValue: func(_ *NormalizeContext, attr AttrInfo, v any) any {
+		got = v
+		if n, ok := v.(json.Number); ok && attr.Type == TypeString {
+			return n.String()
+		}
+		return v
+	}}}
+	f, err := compileFilter(newUserSchema(), `externalId eq 12345678901234567890`, filterLimits{}, norms, &NormalizeContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(any(json.Number("12345678901234567890")), got); diff != "" {
+		t.Errorf("value given to FilterValue (-want +got):\n%s", diff)
+	}
+	if v := f.(*Compare).Value; v != "12345678901234567890" {
+		t.Errorf("Value = %#v, want the digits as a string", v)
+	}
+}
+
 func TestMatchElement(t *testing.T) {
 	work := map[string]any{"type": "work", "value": "Adele.V@contoso.example", "primary": true}
 	home := map[string]any{"type": "home", "value": "adele@home.example", "primary": false, "display": nil}
