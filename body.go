@@ -89,6 +89,25 @@ func lookupKey(doc map[string]any, name string) (any, bool) {
 	return nil, false
 }
 
+// readPatch reads a PATCH body and returns its operations after the
+// normalizers ran.
+func (h *Handler) readPatch(rq *request) ([]PatchOp, error) {
+	doc, err := h.readBody(rq)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := decodePatch(doc, h.cfg.maxOperations)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range h.cfg.normalizers {
+		if n.Patch != nil {
+			ops = n.Patch(rq.nc, ops)
+		}
+	}
+	return ops, nil
+}
+
 // decodePatch turns a decoded PATCH body into its operations.
 func decodePatch(doc map[string]any, maxOps int) ([]PatchOp, error) {
 	raw, ok := lookupKey(doc, "Operations")

@@ -8,43 +8,10 @@ import (
 )
 
 func (h *Handler) serveGroups(ctx context.Context, rq *request) {
-	m := rq.r.Method
-	switch {
-	case rq.ep.id == "":
-		switch m {
-		case http.MethodGet, http.MethodHead:
-			h.listGroups(ctx, rq, nil)
-		case http.MethodPost:
-			h.createGroup(ctx, rq)
-		default:
-			h.methodNotAllowed(rq, "GET", "POST")
-		}
-	case rq.ep.id == ".search":
-		if m != http.MethodPost {
-			h.methodNotAllowed(rq, "POST")
-			return
-		}
-		doc, err := h.readBody(rq)
-		if err != nil {
-			h.fail(rq, err)
-			return
-		}
-		h.listGroups(ctx, rq, doc)
-	default:
-		rq.ev.ResourceID = rq.ep.id
-		switch m {
-		case http.MethodGet, http.MethodHead:
-			h.getGroup(ctx, rq)
-		case http.MethodPut:
-			h.replaceGroup(ctx, rq)
-		case http.MethodPatch:
-			h.patchGroup(ctx, rq)
-		case http.MethodDelete:
-			h.deleteGroup(ctx, rq)
-		default:
-			h.methodNotAllowed(rq, "GET", "PUT", "PATCH", "DELETE")
-		}
-	}
+	h.serveCollection(ctx, rq, collection{
+		list: h.listGroups, create: h.createGroup, get: h.getGroup,
+		replace: h.replaceGroup, patch: h.patchGroup, del: h.deleteGroup,
+	})
 }
 
 func (h *Handler) decodeGroupBody(rq *request) (*Group, error) {
@@ -72,7 +39,7 @@ func (h *Handler) decodeGroupBody(rq *request) (*Group, error) {
 
 func (h *Handler) createGroup(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpCreate
-	proj, _ := h.projection(rq, h.groupSchema)
+	proj := h.projection(rq, h.groupSchema)
 	g, err := h.decodeGroupBody(rq)
 	if err != nil {
 		h.fail(rq, err)
@@ -98,7 +65,7 @@ func (h *Handler) createGroup(ctx context.Context, rq *request) {
 
 func (h *Handler) getGroup(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpGet
-	proj, _ := h.projection(rq, h.groupSchema)
+	proj := h.projection(rq, h.groupSchema)
 	g, err := h.groups.GetGroup(ctx, rq.ep.id, proj.includes("members"))
 	if err != nil {
 		h.fail(rq, err)
@@ -116,7 +83,7 @@ func (h *Handler) getGroup(ctx context.Context, rq *request) {
 // (Okta's App Integration Wizard apps send every membership change so).
 func (h *Handler) replaceGroup(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpReplace
-	proj, _ := h.projection(rq, h.groupSchema)
+	proj := h.projection(rq, h.groupSchema)
 	next, err := h.decodeGroupBody(rq)
 	if err != nil {
 		h.fail(rq, err)
@@ -163,21 +130,11 @@ func (h *Handler) replaceGroup(ctx context.Context, rq *request) {
 // asked (attributes) for the group.
 func (h *Handler) patchGroup(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpUpdate
-	proj, _ := h.projection(rq, h.groupSchema)
-	doc, err := h.readBody(rq)
+	proj := h.projection(rq, h.groupSchema)
+	ops, err := h.readPatch(rq)
 	if err != nil {
 		h.fail(rq, err)
 		return
-	}
-	ops, err := decodePatch(doc, h.cfg.maxOperations)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
-	for _, n := range h.cfg.normalizers {
-		if n.Patch != nil {
-			ops = n.Patch(rq.nc, ops)
-		}
 	}
 	gp, err := compileGroupPatch(h.groupSchema, rq.ep.id, ops, h.mode, rq.nc, h.cfg.unknownExtensions)
 	if err != nil {
@@ -267,24 +224,10 @@ func (h *Handler) deleteGroup(ctx context.Context, rq *request) {
 }
 
 func (h *Handler) listGroups(ctx context.Context, rq *request, search map[string]any) {
-	rq.ev.Operation = OpQuery
-	p := paramsFromURL(rq)
-	if search != nil {
-		var err error
-		if p, err = paramsFromSearch(search); err != nil {
-			h.fail(rq, err)
-			return
-		}
-	}
-	if p.hasFilter {
-		rq.ev.Operation = OpMatch
-	}
-	q, err := h.query(rq, h.groupSchema, p)
-	if err != nil {
-		h.fail(rq, err)
+	q, proj, ok := h.listRequest(rq, h.groupSchema, search)
+	if !ok {
 		return
 	}
-	proj := projectionFrom(h.groupSchema, p.attributes, p.excluded)
 	q.WithMembers = proj.includes("members")
 	page, err := h.groups.ListGroups(ctx, q)
 	if err != nil {

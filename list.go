@@ -141,25 +141,34 @@ func (h *Handler) query(rq *request, rs *resourceSchema, p listParams) (Query, e
 	return q, nil
 }
 
-func (h *Handler) listUsers(ctx context.Context, rq *request, search map[string]any) {
+// listRequest reads a list or .search request into a store Query and a
+// projection; on failure it has answered already and ok is false.
+func (h *Handler) listRequest(rq *request, rs *resourceSchema, search map[string]any) (q Query, proj projection, ok bool) {
 	rq.ev.Operation = OpQuery
 	p := paramsFromURL(rq)
 	if search != nil {
 		var err error
 		if p, err = paramsFromSearch(search); err != nil {
 			h.fail(rq, err)
-			return
+			return q, proj, false
 		}
 	}
 	if p.hasFilter {
 		rq.ev.Operation = OpMatch
 	}
-	q, err := h.query(rq, h.userSchema, p)
+	q, err := h.query(rq, rs, p)
 	if err != nil {
 		h.fail(rq, err)
+		return q, proj, false
+	}
+	return q, projectionFrom(rs, p.attributes, p.excluded), true
+}
+
+func (h *Handler) listUsers(ctx context.Context, rq *request, search map[string]any) {
+	q, proj, ok := h.listRequest(rq, h.userSchema, search)
+	if !ok {
 		return
 	}
-	proj := projectionFrom(h.userSchema, p.attributes, p.excluded)
 	page, err := h.users.ListUsers(ctx, q)
 	if err != nil {
 		h.fail(rq, err)

@@ -45,9 +45,9 @@ func projectionFrom(rs *resourceSchema, attributes, excluded []string) projectio
 }
 
 // projection reads attributes and excludedAttributes from the query.
-func (h *Handler) projection(rq *request, rs *resourceSchema) (projection, error) {
+func (h *Handler) projection(rq *request, rs *resourceSchema) projection {
 	q := rq.r.URL.Query()
-	return projectionFrom(rs, q["attributes"], q["excludedAttributes"]), nil
+	return projectionFrom(rs, q["attributes"], q["excludedAttributes"])
 }
 
 // includes reports whether the top-level core attribute name would be

@@ -12,14 +12,29 @@ import (
 const maxWriteAttempts = 16
 
 func (h *Handler) serveUsers(ctx context.Context, rq *request) {
+	h.serveCollection(ctx, rq, collection{
+		list: h.listUsers, create: h.createUser, get: h.getUser,
+		replace: h.replaceUser, patch: h.patchUser, del: h.deleteUser,
+	})
+}
+
+// collection is the endpoint methods of one resource type.
+type collection struct {
+	list                             func(ctx context.Context, rq *request, search map[string]any)
+	create, get, replace, patch, del func(ctx context.Context, rq *request)
+}
+
+// serveCollection routes a request under /Users or /Groups by method and
+// by the segment after the resource type (none, ".search" or an id).
+func (h *Handler) serveCollection(ctx context.Context, rq *request, c collection) {
 	m := rq.r.Method
 	switch {
 	case rq.ep.id == "":
 		switch m {
 		case http.MethodGet, http.MethodHead:
-			h.listUsers(ctx, rq, nil)
+			c.list(ctx, rq, nil)
 		case http.MethodPost:
-			h.createUser(ctx, rq)
+			c.create(ctx, rq)
 		default:
 			h.methodNotAllowed(rq, "GET", "POST")
 		}
@@ -33,18 +48,18 @@ func (h *Handler) serveUsers(ctx context.Context, rq *request) {
 			h.fail(rq, err)
 			return
 		}
-		h.listUsers(ctx, rq, doc)
+		c.list(ctx, rq, doc)
 	default:
 		rq.ev.ResourceID = rq.ep.id
 		switch m {
 		case http.MethodGet, http.MethodHead:
-			h.getUser(ctx, rq)
+			c.get(ctx, rq)
 		case http.MethodPut:
-			h.replaceUser(ctx, rq)
+			c.replace(ctx, rq)
 		case http.MethodPatch:
-			h.patchUser(ctx, rq)
+			c.patch(ctx, rq)
 		case http.MethodDelete:
-			h.deleteUser(ctx, rq)
+			c.del(ctx, rq)
 		default:
 			h.methodNotAllowed(rq, "GET", "PUT", "PATCH", "DELETE")
 		}
@@ -102,11 +117,7 @@ func (h *Handler) createUser(ctx context.Context, rq *request) {
 
 func (h *Handler) getUser(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpGet
-	proj, err := h.projection(rq, h.userSchema)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
+	proj := h.projection(rq, h.userSchema)
 	u, err := h.users.GetUser(ctx, rq.ep.id)
 	if err != nil {
 		h.fail(rq, err)
@@ -126,11 +137,7 @@ func (h *Handler) getUser(ctx context.Context, rq *request) {
 // mappings can leave active out).
 func (h *Handler) replaceUser(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpReplace
-	proj, err := h.projection(rq, h.userSchema)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
+	proj := h.projection(rq, h.userSchema)
 	next, _, err := h.decodeUserBody(rq)
 	if err != nil {
 		h.fail(rq, err)
@@ -179,25 +186,11 @@ func (h *Handler) replaceUser(ctx context.Context, rq *request) {
 // got there first, so concurrent PATCHes never lose an update.
 func (h *Handler) patchUser(ctx context.Context, rq *request) {
 	rq.ev.Operation = OpUpdate
-	proj, err := h.projection(rq, h.userSchema)
+	proj := h.projection(rq, h.userSchema)
+	ops, err := h.readPatch(rq)
 	if err != nil {
 		h.fail(rq, err)
 		return
-	}
-	doc, err := h.readBody(rq)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
-	ops, err := decodePatch(doc, h.cfg.maxOperations)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
-	for _, n := range h.cfg.normalizers {
-		if n.Patch != nil {
-			ops = n.Patch(rq.nc, ops)
-		}
 	}
 	ifMatch := rq.r.Header.Get("If-Match")
 	apply := func(cur *User) (*User, error) {
@@ -311,11 +304,7 @@ func classify(def Operation, before, after *User) Operation {
 
 // writeUser answers with u and the Location header (for 201).
 func (h *Handler) writeUser(ctx context.Context, rq *request, status int, u *User) {
-	proj, err := h.projection(rq, h.userSchema)
-	if err != nil {
-		h.fail(rq, err)
-		return
-	}
+	proj := h.projection(rq, h.userSchema)
 	rq.w.Header().Set("Location", h.location(rq, "Users", u.ID))
 	h.respondUser(ctx, rq, status, u, proj)
 }
