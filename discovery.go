@@ -31,17 +31,10 @@ func (h *Handler) serveDiscovery(rq *request) {
 // (case-insensitively) is the path's last segment.
 func (h *Handler) serveListOrOne(rq *request, docs []map[string]any) {
 	if rq.ep.id == "" {
-		var b strings.Builder
-		body, err := json.Marshal(map[string]any{
+		h.writeValue(rq, map[string]any{
 			"schemas": []string{ListResponseSchema}, "totalResults": len(docs),
 			"startIndex": 1, "itemsPerPage": len(docs), "Resources": docs,
 		})
-		if err != nil {
-			h.fail(rq, err)
-			return
-		}
-		b.Write(body)
-		h.write(rq, http.StatusOK, []byte(b.String()))
 		return
 	}
 	for _, d := range docs {
