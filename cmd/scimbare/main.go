@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -107,8 +108,28 @@ func newHandler(token string) http.Handler {
 			w.Write(body)
 		}
 	}
+	// An unfiltered list is a page of 100 users (what scimload's list
+	// scenario asks for), so the baseline writes as many bytes as the real
+	// server must.
+	var page strings.Builder
+	page.WriteString(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":100000,"startIndex":1,"itemsPerPage":100,"Resources":[`)
+	for i := range 100 {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		page.WriteString(strings.Replace(userJSON, "2819c223-7f76-453a-919d-4138619046", fmt.Sprintf("2819c223-7f76-453a-919d-4138619%05d", i), 2))
+	}
+	page.WriteString("]}")
+	filtered, unfiltered := auth(userList, http.StatusOK), auth([]byte(page.String()), http.StatusOK)
+
 	mux := http.NewServeMux()
-	mux.Handle("GET /scim/v2/Users", auth(userList, http.StatusOK))
+	mux.HandleFunc("GET /scim/v2/Users", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("filter") {
+			filtered(w, r)
+			return
+		}
+		unfiltered(w, r)
+	})
 	mux.Handle("POST /scim/v2/Users", auth(user, http.StatusCreated))
 	mux.Handle("GET /scim/v2/Users/{id}", auth(user, http.StatusOK))
 	mux.Handle("PUT /scim/v2/Users/{id}", auth(user, http.StatusOK))

@@ -15,6 +15,7 @@ func TestHandler(t *testing.T) {
 		wantKey                        string // a top-level key the JSON body must have; "" for no body
 	}{
 		{"match", "GET", `/scim/v2/Users?filter=userName+eq+%22a%22`, "Bearer tok", "", 200, "Resources"},
+		{"list", "GET", "/scim/v2/Users?startIndex=1&count=100", "Bearer tok", "", 200, "Resources"},
 		{"get", "GET", "/scim/v2/Users/1", "Bearer tok", "", 200, "userName"},
 		{"post", "POST", "/scim/v2/Users", "Bearer tok", `{"userName":"a"}`, 201, "id"},
 		{"patch user", "PATCH", "/scim/v2/Users/1", "Bearer tok", `{"Operations":[]}`, 200, "id"},
@@ -50,6 +51,15 @@ func TestHandler(t *testing.T) {
 			}
 			if _, ok := m[tt.wantKey]; !ok {
 				t.Errorf("body lacks %q: %s", tt.wantKey, rec.Body)
+			}
+			if res, ok := m["Resources"].([]any); ok {
+				want := 1
+				if tt.name == "list" {
+					want = 100
+				}
+				if len(res) != want {
+					t.Errorf("%d Resources, want %d", len(res), want)
+				}
 			}
 		})
 	}

@@ -22,6 +22,8 @@ type cycleOpts struct {
 // request kind, in order, and the totals.
 type CycleReport struct {
 	Users        int       `json:"users"`
+	Interrupted  bool      `json:"interrupted,omitempty"` // -max-time hit: figures cover the part done
+	Created      int       `json:"created"`               // users created or adopted in phase 1
 	Groups       int       `json:"groups"`
 	Memberships  int       `json:"memberships"`
 	Matched      int       `json:"matched"`    // user/group matches that found an existing resource
@@ -104,6 +106,11 @@ func initialCycle(ctx context.Context, t *target, o cycleOpts) CycleReport {
 			mu.Unlock()
 		}
 	})
+	for _, id := range ids {
+		if id != "" {
+			rep.Created++
+		}
+	}
 	rep.Phases = append(rep.Phases,
 		summarize("user match", time.Since(t0), matchRecs.recs...),
 		summarize("user create", time.Since(t0), createRecs.recs...))
@@ -249,7 +256,11 @@ func timed(rec *recorder, fn func() (int, error)) (int, error) {
 }
 
 func (r CycleReport) String() string {
-	s := fmt.Sprintf("initial cycle: %d users, %d groups, %d memberships: %d requests in %.1fs = %.0f req/s (%.0f users/s, %.3f min per 1k users), %d errors, %d matched, %d duplicates\n",
+	s := ""
+	if r.Interrupted {
+		s = fmt.Sprintf("INTERRUPTED by -max-time: %d of %d users created; figures cover the part done\n", r.Created, r.Users)
+	}
+	s += fmt.Sprintf("initial cycle: %d users, %d groups, %d memberships: %d requests in %.1fs = %.0f req/s (%.0f users/s, %.3f min per 1k users), %d errors, %d matched, %d duplicates\n",
 		r.Users, r.Groups, r.Memberships, r.Requests, r.WallSeconds, r.ReqPerSec, r.UsersPerSec, r.MinutesPer1k, r.Errors, r.Matched, r.Duplicates)
 	for _, p := range r.Phases {
 		s += "  " + p.String() + "\n"

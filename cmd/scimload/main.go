@@ -136,7 +136,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if len(names) == 1 && names[0] == "initial-cycle" {
 		rep := initialCycle(ctx, t, cycleOpts{users: *users, groupSize: *groupSize, memberBatch: *batch, conc: *conc, runID: runID})
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("initial cycle interrupted: %w", err)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("initial cycle interrupted: %w", err)
+			}
+			// Hitting -max-time still reports how far the cycle got.
+			rep.Interrupted = true
 		}
 		if *asJSON {
 			return writeJSON(stdout, CycleOutput{URL: t.base, Concurrency: *conc, Cycle: rep})
