@@ -225,3 +225,14 @@ func crashChild(path string) {
 		w.Flush()
 	}
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) *sqlstore.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s.s
+	}, 1_000, 100_000)
+}
