@@ -8,7 +8,8 @@
 # benchmarks. Writes bench/results.md. Everything listens on 127.0.0.1 only.
 #
 # Knobs (environment):
-#   BENCH_USERS=100000        users seeded for the steady scenarios
+#   BENCH_USERS=100000        users seeded for the steady scenarios (memory store)
+#   BENCH_DB_USERS=10000      users seeded for sqlite/postgres (seeding goes through the API)
 #   BENCH_DURATION=5s         length of one run
 #   BENCH_RUNS=3              runs per scenario and target (medians reported)
 #   BENCH_CONC=32             connections
@@ -25,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 USERS=${BENCH_USERS:-100000}
+DB_USERS=${BENCH_DB_USERS:-10000}
 DURATION=${BENCH_DURATION:-5s}
 RUNS=${BENCH_RUNS:-3}
 CONC=${BENCH_CONC:-32}
@@ -110,8 +112,10 @@ stop_server() {
 
 for store in $STORES; do
 	start_server "$store" "$store" || continue
-	log "store $store: seeding $USERS users"
-	"$LOAD" -url "$SERVER_URL" -c "$CONC" -scenario seed -users "$USERS" -groups 10 -state "$WORK/state-$store.json" -max-time 20m
+	n=$USERS
+	[ "$store" = memory ] || n=$DB_USERS
+	log "store $store: seeding $n users"
+	"$LOAD" -url "$SERVER_URL" -c "$CONC" -scenario seed -users "$n" -groups 10 -state "$WORK/state-$store.json" -max-time 20m
 	for run in $(seq 1 "$RUNS"); do
 		for sc in $SCENARIOS; do
 			mkdir -p "$RES/$store/$sc"
@@ -172,7 +176,7 @@ fi
 	echo "  (token check by string compare, request body read): the physical limit for this traffic."
 	echo "- \`scim\`: examples/server (\`-store <store>\`), i.e. scim.New + entra.Compat behind net/http."
 	echo "- Load: cmd/scimload, $CONC keep-alive connections, $DURATION per run, $RUNS runs per scenario and"
-	echo "  target, bare and scim interleaved; $USERS users seeded through the API first."
+	echo "  target, bare and scim interleaved; $USERS users (memory) or $DB_USERS (databases) seeded through the API first."
 	echo "- Scenarios: match = \`GET /Users?filter=userName eq \"…\"\` on random seeded users; get = \`GET /Users/{id}\`;"
 	echo "  list = \`GET /Users?startIndex=k&count=100\`; patch = Entra's 5-operation PATCH; softdelete ="
 	echo "  PATCH active \"False\" then \"True\"; member-add = PATCH Add one member on one of 10 groups;"
