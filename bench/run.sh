@@ -65,6 +65,7 @@ wait_up() { # wait_up URL PID: until URL answers (any status) or PID dies
 	return 1
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building"
 go build -o "$WORK/scimload" ./cmd/scimload
 go build -o "$WORK/scimbare" ./cmd/scimbare
@@ -168,7 +169,8 @@ fi
 	echo "The load tool, the bare net/http server and the example server share these $(nproc) CPUs, so every"
 	echo "figure includes the load generator's own cost and both servers compete with it; the ratio"
 	echo "scim ÷ bare is the meaningful number, absolute req/s are a lower bound for a dedicated host."
-	echo "The machine was shared with other work while these figures were taken; medians of $RUNS runs."
+	echo "The machine was shared with other work while these figures were taken (load average $LOAD_BEFORE at"
+	echo "the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end); medians of $RUNS runs."
 	echo
 	echo "## Method"
 	echo
