@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file: PATCH (RFC 7644 §3.5.2) applied by the library to the typed
@@ -425,6 +427,18 @@ func (p *patcher) applyObject(kind opKind, prefix string, m map[string]any) erro
 					continue
 				}
 				return badRequest(ScimTypeMutability, "attribute \"id\" is read-only")
+			}
+			if isURN(k) && !strings.EqualFold(k, p.rs.core) {
+				if _, reg := p.rs.extensionURN(k); !reg {
+					switch v.(type) {
+					case map[string]any, json.RawMessage:
+						// A URN-keyed object is an extension object.
+						if err := p.applyExtension(kind, k, true, v); err != nil {
+							return err
+						}
+						continue
+					}
+				}
 			}
 		}
 		if err := p.applyPath(kind, path, v); err != nil {
@@ -868,9 +882,12 @@ func (p *patcher) applyFiltered(kind opKind, path string, value any) error {
 	}
 	// Compile with the canonical attribute path: "manager" may have been
 	// resolved to the enterprise extension above.
-	vp, err := compilePathFilter(p.rs, rp.path.String()+path[open:end+1])
-	if err != nil {
-		return err
+	vp, ok := fastValuePath(rp, path[open+1:end])
+	if !ok {
+		var err error
+		if vp, err = compilePathFilter(p.rs, rp.path.String()+path[open:end+1]); err != nil {
+			return err
+		}
 	}
 	if !d.multi {
 		return p.applySingleFiltered(kind, rp.path.URN, d, sd, vp, path, value)
@@ -1163,4 +1180,78 @@ func setList(c map[string]any, name string, l []any) {
 		return
 	}
 	c[name] = l
+}
+
+// fastValuePath compiles the value filters PATCH paths nearly always
+// carry, `sub eq "literal"` comparisons joined by and (type eq "work"),
+// into the same *ValuePath compileFilter would build, without running the
+// general filter parser (which costs thousands of allocations). ok is
+// false for anything else, which then goes to compileFilter.
+func fastValuePath(rp resolvedPath, inner string) (*ValuePath, bool) {
+	var f Filter
+	s := inner
+	for {
+		s = strings.TrimLeft(s, " ")
+		i := 0
+		for i < len(s) && (isAlnum(s[i]) || s[i] == '_' || s[i] == '-' || s[i] == '$') {
+			i++
+		}
+		if i == 0 {
+			return nil, false
+		}
+		sd := rp.attr.subAttr(s[:i])
+		if sd == nil || sd.multi {
+			return nil, false
+		}
+		s = strings.TrimLeft(s[i:], " ")
+		if len(s) < 3 || !strings.EqualFold(s[:2], "eq") || s[2] != ' ' {
+			return nil, false
+		}
+		s = strings.TrimLeft(s[3:], " ")
+		var v any
+		switch {
+		case strings.HasPrefix(s, "true"), strings.HasPrefix(s, "false"):
+			if sd.typ != TypeBoolean {
+				return nil, false
+			}
+			b := s[0] == 't'
+			v = b
+			s = s[len(strconv.FormatBool(b)):]
+		case strings.HasPrefix(s, `"`):
+			if sd.typ != TypeString && sd.typ != TypeReference {
+				return nil, false
+			}
+			j := 1
+			for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 {
+				j++
+			}
+			if j >= len(s) || s[j] != '"' || !utf8.ValidString(s[1:j]) {
+				return nil, false // escapes and odd bytes: leave them to the parser
+			}
+			v = s[1:j]
+			s = s[j+1:]
+		default:
+			return nil, false
+		}
+		path := rp.path
+		path.Sub = sd.name
+		c := &Compare{Path: path, Op: OpEq, Value: v, Type: sd.typ, CaseExact: sd.caseExact}
+		if f == nil {
+			f = c
+		} else {
+			f = &And{Left: f, Right: c}
+		}
+		t := strings.TrimLeft(s, " ")
+		if t == "" {
+			return &ValuePath{Attr: rp.path, Filter: f}, true
+		}
+		if len(t) == len(s) || len(t) < 4 || !strings.EqualFold(t[:3], "and") || t[3] != ' ' {
+			return nil, false
+		}
+		s = t[4:]
+	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

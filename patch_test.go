@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -166,7 +167,10 @@ func TestApplyUserPatch(t *testing.T) {
 		{
 			name: "URN-keyed nested object in a path-less op",
 			body: `{"Operations":[{"op":"add","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCenter":"CC-1","Department":"Sales"}}}]}`,
-			want: func(m map[string]any) { obj(m, entUser)["costCenter"] = "CC-1"; obj(m, entUser)["department"] = "Sales" },
+			want: func(m map[string]any) {
+				obj(m, entUser)["costCenter"] = "CC-1"
+				obj(m, entUser)["department"] = "Sales"
+			},
 		},
 		{
 			name: "row12 odd case in names, sub-attributes and URN",
@@ -245,10 +249,10 @@ func TestApplyUserPatch(t *testing.T) {
 			want: func(m map[string]any) { obj(m, entUser)["manager"] = map[string]any{"value": "m-2"} },
 		},
 		{
-			name: "row22 remove manager[value eq] in single-valued filter mode",
-			body: `{"Operations":[{"op":"remove","path":"manager[value eq \"m-1\"]"}]}`,
-			mode: patchMode{singleValuedFilter: true, singleValuedRule: "svf"},
-			want: func(m map[string]any) { delete(obj(m, entUser), "manager") },
+			name:  "row22 remove manager[value eq] in single-valued filter mode",
+			body:  `{"Operations":[{"op":"remove","path":"manager[value eq \"m-1\"]"}]}`,
+			mode:  patchMode{singleValuedFilter: true, singleValuedRule: "svf"},
+			want:  func(m map[string]any) { delete(obj(m, entUser), "manager") },
 			fired: []string{"svf"},
 		},
 		{
@@ -338,7 +342,9 @@ func TestApplyUserPatch(t *testing.T) {
 		{
 			name: "remove a whole extension by bare URN",
 			body: `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"}]}`,
-			want: func(m map[string]any) { delete(m, "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User") },
+			want: func(m map[string]any) {
+				delete(m, "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User")
+			},
 		},
 		{
 			name: "password is accepted and never stored (Okta)",
@@ -469,8 +475,8 @@ func TestApplyUserPatchUnknownExtensions(t *testing.T) {
 	}{
 		{"keep", KeepUnknownExtensions, map[string]string{
 			"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": `{"tag":"blue-team"}`,
-			"urn:example:Other:1.0:User": `{"tag":"x"}`,
-			"urn:example:Third:1.0:User": `{"a":"b"}`}},
+			"urn:example:Other:1.0:User":                                          `{"tag":"x"}`,
+			"urn:example:Third:1.0:User":                                          `{"a":"b"}`}},
 		{"drop", DropUnknownExtensions, map[string]string{
 			"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": `{"tag":"blue-team"}`}},
 	}
@@ -645,6 +651,55 @@ func TestCompileGroupPatchErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := compileGroupPatch(rs, "g-1", groupOps(t, tt.body), patchMode{}, nil, KeepUnknownExtensions)
 			wantError(t, err, tt.scimType)
+		})
+	}
+}
+
+// TestFastValuePath checks that the fast path builds exactly what the
+// filter compiler builds, and declines what it does not handle.
+func TestFastValuePath(t *testing.T) {
+	rs := newUserSchema()
+	tests := []struct {
+		path string
+		fast bool
+	}{
+		{`emails[type eq "work"]`, true},
+		{`emails[Type EQ "work"]`, true},
+		{`emails[ type  eq  "work" ]`, true},
+		{`phoneNumbers[type eq "mobile" and primary eq true]`, true},
+		{`roles[primary eq false and type eq "a" AND value eq "b c"]`, true},
+		{`addresses[type eq "work and more"]`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq "m-1"]`, true},
+		{`emails[type eq "w\"x"]`, false},
+		{`emails[type eq "work" or type eq "home"]`, false},
+		{`emails[type ne "work"]`, false},
+		{`emails[primary eq "True"]`, false},
+		{`emails[type eq true]`, false},
+		{`emails[value pr]`, false},
+		{`emails[(type eq "work")]`, false},
+		{`emails[type eq "work"and value eq "x"]`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			open := strings.IndexByte(tt.path, '[')
+			rp, ok := rs.resolve(tt.path[:open])
+			if !ok {
+				t.Fatal("attribute does not resolve")
+			}
+			got, fast := fastValuePath(rp, tt.path[open+1:len(tt.path)-1])
+			if fast != tt.fast {
+				t.Fatalf("fast = %v, want %v", fast, tt.fast)
+			}
+			if !fast {
+				return
+			}
+			want, err := compileFilter(rs, tt.path, filterLimits{}, nil, nil)
+			if err != nil {
+				t.Fatalf("compileFilter: %v", err)
+			}
+			if diff := cmp.Diff(want, Filter(got)); diff != "" {
+				t.Errorf("value path (-compileFilter +fast):\n%s", diff)
+			}
 		})
 	}
 }
