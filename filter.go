@@ -277,6 +277,10 @@ func compileFilter(rs *resourceSchema, text string, lim filterLimits, norms []No
 	if !utf8.ValidString(text) {
 		return nil, invalidFilter("filter is not valid UTF-8")
 	}
+	if ae, ok := simpleComparison(text); ok {
+		c := &filterCompiler{rs: rs, norms: norms, nc: nc, maxDepth: lim.maxDepth}
+		return c.compare(ae, nil)
+	}
 	pre, err := splitValuePaths(text, lim.maxDepth)
 	if err != nil {
 		return nil, err
