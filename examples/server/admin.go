@@ -271,6 +271,9 @@ func (u *adminUI) templates() (*template.Template, error) {
 			},
 			"seats": func(n, limit int) string {
 				if limit <= 0 {
+					if n == 1 {
+						return "1 active user (no limit)"
+					}
 					return fmt.Sprintf("%d active users (no limit)", n)
 				}
 				return fmt.Sprintf("%d of %d active users", n, limit)
