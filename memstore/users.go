@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,15 +11,66 @@ import (
 )
 
 // userRec is one stored user. u is owned by the store and never handed
-// out; u.Meta.Version is always etag(ver).
+// out; u.Meta.Version is always etag(ver). The extensions of u are kept in
+// ext, sorted by URN, and u.Extensions is nil: a slice costs a fraction of
+// a map, which would be a third of a typical user's memory.
 type userRec struct {
 	u    *scim.User
+	ext  []extension
 	seq  uint64
 	ver  uint64
 	dead bool
 }
 
+type extension struct {
+	urn string
+	raw json.RawMessage
+}
+
 func (r *userRec) isDead() bool { return r.dead }
+
+// set makes c (owned by the store from now on) r's user.
+func (r *userRec) set(c *scim.User) {
+	r.ext = r.ext[:0]
+	if len(c.Extensions) == 0 {
+		r.ext = nil
+	}
+	for urn, raw := range c.Extensions {
+		r.ext = append(r.ext, extension{urn, raw})
+	}
+	slices.SortFunc(r.ext, func(a, b extension) int { return strings.Compare(a.urn, b.urn) })
+	c.Extensions = nil
+	r.u = c
+}
+
+func (r *userRec) extMap() map[string]json.RawMessage {
+	if len(r.ext) == 0 {
+		return nil
+	}
+	m := make(map[string]json.RawMessage, len(r.ext))
+	for _, e := range r.ext {
+		m[e.urn] = slices.Clone(e.raw)
+	}
+	return m
+}
+
+// view returns a copy of r's user for a caller.
+func (r *userRec) view() *scim.User {
+	c := r.u.Clone()
+	c.Extensions = r.extMap()
+	return c
+}
+
+// peek returns r's user for read-only evaluation of f: the stored user
+// itself, or a shallow copy with Extensions when f needs them.
+func (r *userRec) peek(needExt bool) *scim.User {
+	if !needExt || len(r.ext) == 0 {
+		return r.u
+	}
+	v := *r.u
+	v.Extensions = r.extMap()
+	return &v
+}
 
 // CreateUser stores a copy of u with a new random id and returns it as
 // stored (RFC 7644 §3.3). Meta.Created and Meta.LastModified are kept as
@@ -49,8 +101,9 @@ func (s *Store) CreateUser(ctx context.Context, u *scim.User) (*scim.User, error
 		c.Meta.LastModified = c.Meta.Created
 	}
 	t.seq++
-	r := &userRec{u: c, seq: t.seq, ver: 1}
+	r := &userRec{seq: t.seq, ver: 1}
 	c.Meta.Version = etag(r.ver)
+	r.set(c)
 	t.users[c.ID] = r
 	t.userOrder.add(r)
 	t.byUserName[key] = r
@@ -58,7 +111,7 @@ func (s *Store) CreateUser(ctx context.Context, u *scim.User) (*scim.User, error
 		k := fold(c.ExternalID)
 		t.byExtID[k] = append(t.byExtID[k], r)
 	}
-	return c.Clone(), nil
+	return r.view(), nil
 }
 
 // GetUser returns a copy of the user (RFC 7644 §3.4.1), or
@@ -74,7 +127,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (*scim.User, error) {
 	if r == nil {
 		return nil, notFound("user", id)
 	}
-	return r.u.Clone(), nil
+	return r.view(), nil
 }
 
 // ReplaceUser overwrites the user with u.ID by a copy of u (RFC 7644
@@ -102,11 +155,10 @@ func (s *Store) ReplaceUser(ctx context.Context, u *scim.User) (*scim.User, erro
 	if u.Meta.Version != "" && !sameVersion(u.Meta.Version, r.u.Meta.Version) {
 		return nil, fmt.Errorf("memstore: user %s is at %s, not %s: %w", u.ID, r.u.Meta.Version, u.Meta.Version, scim.ErrVersionMismatch)
 	}
-	c := u.Clone()
-	if err := s.writeUser(t, r, c, u.Meta.LastModified.IsZero()); err != nil {
+	if err := s.writeUser(t, r, u.Clone(), u.Meta.LastModified.IsZero()); err != nil {
 		return nil, err
 	}
-	return c.Clone(), nil
+	return r.view(), nil
 }
 
 // PatchUser applies a change to the user atomically (scim.UserPatcher):
@@ -128,7 +180,7 @@ func (s *Store) PatchUser(ctx context.Context, id string, apply func(*scim.User)
 	if r == nil {
 		return nil, notFound("user", id)
 	}
-	c := r.u.Clone()
+	c := r.view()
 	if err := apply(c); err != nil {
 		return nil, err
 	}
@@ -137,7 +189,7 @@ func (s *Store) PatchUser(ctx context.Context, id string, apply func(*scim.User)
 	if err := s.writeUser(t, r, c, !touched); err != nil {
 		return nil, err
 	}
-	return c.Clone(), nil
+	return r.view(), nil
 }
 
 // writeUser replaces r's user by c (owned by the store from now on),
@@ -176,7 +228,7 @@ func (s *Store) writeUser(t *tenant, r *userRec, c *scim.User, stampModified boo
 			t.byExtID[newExt] = append(t.byExtID[newExt], r)
 		}
 	}
-	r.u = c
+	r.set(c)
 	return nil
 }
 
@@ -231,7 +283,7 @@ func (s *Store) ListUsers(ctx context.Context, q scim.Query) (*scim.Page[*scim.U
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 
-	var matched []*scim.User
+	var matched []*userRec
 	switch cands, indexed := t.userCandidates(q.Filter); {
 	case q.Filter == nil:
 		all := t.userOrder.all()
@@ -239,37 +291,42 @@ func (s *Store) ListUsers(ctx context.Context, q scim.Query) (*scim.Page[*scim.U
 			lo, hi := window(len(all), q.StartIndex, q.Count)
 			out := make([]*scim.User, 0, hi-lo)
 			for _, r := range all[lo:hi] {
-				out = append(out, r.u.Clone())
+				out = append(out, r.view())
 			}
 			return &scim.Page[*scim.User]{TotalResults: len(all), Resources: out}, nil
 		}
-		matched = make([]*scim.User, len(all))
-		for i, r := range all {
-			matched[i] = r.u
-		}
+		matched = slices.Clone(all)
 	case indexed:
 		slices.SortFunc(cands, func(a, b *userRec) int { return compareSeq(a.seq, b.seq) })
 		for _, r := range cands {
 			if t.matchUser(q.Filter, r) {
-				matched = append(matched, r.u)
+				matched = append(matched, r)
 			}
 		}
 	default:
 		for _, r := range t.userOrder.recs {
 			if !r.dead && t.matchUser(q.Filter, r) {
-				matched = append(matched, r.u)
+				matched = append(matched, r)
 			}
 		}
 	}
 	if !q.SortBy.IsZero() && len(matched) > 1 {
-		// matched is always a fresh slice: sorting never reorders the
-		// store's own state.
-		scim.SortUsers(matched, q.SortBy, q.SortOrder)
+		needExt := needsExtensions(&scim.Compare{Path: q.SortBy})
+		byUser := make(map[*scim.User]*userRec, len(matched))
+		us := make([]*scim.User, len(matched))
+		for i, r := range matched {
+			us[i] = r.peek(needExt)
+			byUser[us[i]] = r
+		}
+		scim.SortUsers(us, q.SortBy, q.SortOrder)
+		for i, u := range us {
+			matched[i] = byUser[u]
+		}
 	}
 	lo, hi := window(len(matched), q.StartIndex, q.Count)
 	out := make([]*scim.User, 0, hi-lo)
-	for _, u := range matched[lo:hi] {
-		out = append(out, u.Clone())
+	for _, r := range matched[lo:hi] {
+		out = append(out, r.view())
 	}
 	return &scim.Page[*scim.User]{TotalResults: len(matched), Resources: out}, nil
 }
@@ -287,10 +344,11 @@ func compareSeq(a, b uint64) int {
 // matchUser evaluates f on r's user, filling the groups attribute first
 // when f refers to it. The caller holds t.mu.
 func (t *tenant) matchUser(f scim.Filter, r *userRec) bool {
-	u := r.u
+	u := r.peek(needsExtensions(f))
 	if refersTo(f, "groups") {
-		u = u.Clone()
-		u.Groups = t.groupRefs(u.ID)
+		v := *u
+		v.Groups = t.groupRefs(u.ID)
+		u = &v
 	}
 	return scim.MatchUser(f, u)
 }
@@ -352,6 +410,24 @@ func indexableEq(c *scim.Compare) (string, bool) {
 	}
 	v, ok := c.Value.(string)
 	return v, ok
+}
+
+// needsExtensions reports whether f compares an attribute of an
+// extension other than the enterprise one (which User models as a field).
+func needsExtensions(f scim.Filter) bool {
+	switch f := f.(type) {
+	case *scim.Compare:
+		return f.Path.URN != "" && !strings.EqualFold(f.Path.URN, scim.EnterpriseUserSchema)
+	case *scim.ValuePath:
+		return f.Attr.URN != "" && !strings.EqualFold(f.Attr.URN, scim.EnterpriseUserSchema)
+	case *scim.And:
+		return needsExtensions(f.Left) || needsExtensions(f.Right)
+	case *scim.Or:
+		return needsExtensions(f.Left) || needsExtensions(f.Right)
+	case *scim.Not:
+		return needsExtensions(f.X)
+	}
+	return false
 }
 
 // refersTo reports whether f compares the core attribute name.
