@@ -134,6 +134,7 @@ func (f *fakeT) Fatalf(format string, args ...any) {
 }
 
 func (f *fakeT) Run(name string, fn func(tester)) bool {
+	name = strings.ReplaceAll(name, " ", "_") // as testing.T.Run does
 	child := &fakeT{name: strings.TrimPrefix(f.name+"/"+name, "/"), log: f.log, mu: f.mu}
 	done := make(chan struct{})
 	go func() {
