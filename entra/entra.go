@@ -22,7 +22,7 @@
 // Handler.RuleCounts and Event.Rules show which Entra quirks a tenant
 // actually uses. The sections cited (§) are those of the project's
 // idp-requests.md; the transcripts under testdata/ replay each rule through a
-// real handler (see README-section.md for the rule → transcript table).
+// real handler (the README's "Entra setup" section has the rule → transcript table).
 //
 // # Soft delete
 //
