@@ -50,6 +50,9 @@ func newActivity(capacity int) *activity {
 }
 
 func emailOf(u *scim.User) string {
+	if u == nil {
+		return "the user"
+	}
 	for _, e := range u.Emails {
 		if e.Value != "" && (e.Type == "work" || e.Primary) {
 			return e.Value

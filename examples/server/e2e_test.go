@@ -262,20 +262,38 @@ func TestGeneratedTokenPrintedOnce(t *testing.T) {
 	want(t, "token after restart", call(t, "GET", r2.tenantURL+"/Users", "Bearer "+r.token, nil), 200)
 }
 
+// TestEntraLifecycle runs with SQLite, and with PostgreSQL too when
+// SCIM_TEST_POSTGRES_DSN is set (connection ids then get a random suffix,
+// since the database outlives the test).
 func TestEntraLifecycle(t *testing.T) {
-	dir := t.TempDir()
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		entraLifecycle(t, "", "-store", "sqlite", "-data", dir)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("SCIM_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("SCIM_TEST_POSTGRES_DSN not set: PostgreSQL run skipped")
+		}
+		suffix := fmt.Sprintf("-%d", time.Now().UnixNano())
+		entraLifecycle(t, suffix, "-store", "postgres", "-postgres-dsn", dsn, "-data", t.TempDir())
+	})
+}
+
+func entraLifecycle(t *testing.T, suffix string, args ...string) {
+	advID, roomsID := "advisors"+suffix, "rooms"+suffix
 	admin := "admin:pw"
-	r := start(t, []string{"SCIM_TOKEN=default-secret", "SCIM_ADMIN_PASSWORD=pw"}, "-store", "sqlite", "-data", dir)
+	r := start(t, []string{"SCIM_TOKEN=default-secret", "SCIM_ADMIN_PASSWORD=pw"}, args...)
 
 	// The two-endpoint product: advisors and rooms, each its own connection.
-	res := call(t, "POST", r.base+"/admin/api/connections", admin, map[string]any{"id": "advisors", "name": "Advisors", "seatLimit": 2})
+	res := call(t, "POST", r.base+"/admin/api/connections", admin, map[string]any{"id": advID, "name": "Advisors", "seatLimit": 2})
 	want(t, "create advisors", res, 201)
 	tokA := res.body["token"].(string)
 	advisors := res.body["connection"].(map[string]any)["tenantUrl"].(string)
-	if advisors != r.base+"/c/advisors/scim/v2" {
+	if advisors != r.base+"/c/"+advID+"/scim/v2" {
 		t.Errorf("advisors tenant URL = %q", advisors)
 	}
-	res = call(t, "POST", r.base+"/admin/api/connections", admin, map[string]any{"id": "rooms", "name": "Rooms"})
+	res = call(t, "POST", r.base+"/admin/api/connections", admin, map[string]any{"id": roomsID, "name": "Rooms"})
 	want(t, "create rooms", res, 201)
 	tokR := res.body["token"].(string)
 	rooms := res.body["connection"].(map[string]any)["tenantUrl"].(string)
@@ -336,7 +354,7 @@ func TestEntraLifecycle(t *testing.T) {
 		t.Errorf("after deactivation active = %v", res.body["active"])
 	}
 	// The product reacted: adele's session revoked, notice recorded.
-	res = call(t, "GET", r.base+"/admin/api/connections/advisors/notifications", admin, nil)
+	res = call(t, "GET", r.base+"/admin/api/connections/"+advID+"/notifications", admin, nil)
 	want(t, "notifications", res, 200)
 	if !strings.Contains(string(res.raw), `"kind": "user.deactivated"`) || !strings.Contains(string(res.raw), `"sessionsRevoked": 1`) {
 		t.Errorf("no deactivation notice with a revoked session: %s", res.raw)
@@ -346,14 +364,14 @@ func TestEntraLifecycle(t *testing.T) {
 	want(t, "create carol after a seat was freed", create("carol.s@contoso.example", "Carol", "Smith", "oid-carol"), 201)
 	res = call(t, "PATCH", advisors+"/Users/"+adele, bearerA, activePatch("True"))
 	want(t, "reactivate over the limit", res, 403)
-	want(t, "raise the limit", call(t, "PATCH", r.base+"/admin/api/connections/advisors", admin, map[string]any{"seatLimit": 3}), 200)
+	want(t, "raise the limit", call(t, "PATCH", r.base+"/admin/api/connections/"+advID, admin, map[string]any{"seatLimit": 3}), 200)
 	res = call(t, "PATCH", advisors+"/Users/"+adele, bearerA, activePatch("True"))
 	if res.status != 200 && res.status != 204 {
 		t.Fatalf("reactivate: status %d %s", res.status, res.raw)
 	}
 
 	// Synchronization view: every request, failures filterable.
-	res = call(t, "GET", r.base+"/admin/api/connections/advisors/sync?outcome=failure", admin, nil)
+	res = call(t, "GET", r.base+"/admin/api/connections/"+advID+"/sync?outcome=failure", admin, nil)
 	want(t, "sync failures", res, 200)
 	type row struct {
 		Method, Operation, Detail string
@@ -380,12 +398,12 @@ func TestEntraLifecycle(t *testing.T) {
 	}
 
 	// Rotate: the new token works at once, the old one until revoked.
-	res = call(t, "POST", r.base+"/admin/api/connections/advisors/tokens", admin, map[string]any{})
+	res = call(t, "POST", r.base+"/admin/api/connections/"+advID+"/tokens", admin, map[string]any{})
 	want(t, "rotate", res, 201)
 	tokA2 := res.body["token"].(string)
 	want(t, "old token during overlap", call(t, "GET", advisors+"/Users", bearerA, nil), 200)
 	want(t, "new token", call(t, "GET", advisors+"/Users", "Bearer "+tokA2, nil), 200)
-	res = call(t, "GET", r.base+"/admin/api/connections/advisors", admin, nil)
+	res = call(t, "GET", r.base+"/admin/api/connections/"+advID, admin, nil)
 	want(t, "get connection", res, 200)
 	var oldID string
 	for _, tk := range res.body["tokens"].([]any) {
@@ -401,15 +419,15 @@ func TestEntraLifecycle(t *testing.T) {
 	if strings.Contains(string(res.raw), tokA) || strings.Contains(string(res.raw), tokA2) {
 		t.Error("connection view contains a plaintext token")
 	}
-	want(t, "revoke old", call(t, "DELETE", r.base+"/admin/api/connections/advisors/tokens/"+oldID, admin, nil), 204)
+	want(t, "revoke old", call(t, "DELETE", r.base+"/admin/api/connections/"+advID+"/tokens/"+oldID, admin, nil), 204)
 	want(t, "old token after revoke", call(t, "GET", advisors+"/Users", bearerA, nil), 401)
 	want(t, "new token after revoke", call(t, "GET", advisors+"/Users", "Bearer "+tokA2, nil), 200)
 
 	// End SCIM connection: 401 from now on, users stay, rooms unaffected.
-	res = call(t, "POST", r.base+"/admin/api/connections/advisors/end", admin, map[string]any{})
+	res = call(t, "POST", r.base+"/admin/api/connections/"+advID+"/end", admin, map[string]any{})
 	want(t, "end", res, 200)
 	want(t, "after end", call(t, "GET", advisors+"/Users", "Bearer "+tokA2, nil), 401)
-	res = call(t, "GET", r.base+"/admin/api/connections/advisors/users", admin, nil)
+	res = call(t, "GET", r.base+"/admin/api/connections/"+advID+"/users", admin, nil)
 	want(t, "users after end", res, 200)
 	if res.body["totalResults"] != 3.0 {
 		t.Errorf("users after end: %v, want 3", res.body["totalResults"])
@@ -418,10 +436,10 @@ func TestEntraLifecycle(t *testing.T) {
 
 	// Restart on the same data: connections, hashed tokens and users persist.
 	r.stop(t)
-	r2 := start(t, []string{"SCIM_TOKEN=default-secret", "SCIM_ADMIN_PASSWORD=pw"}, "-store", "sqlite", "-data", dir)
+	r2 := start(t, []string{"SCIM_TOKEN=default-secret", "SCIM_ADMIN_PASSWORD=pw"}, args...)
 	want(t, "rooms token after restart", call(t, "GET", strings.Replace(rooms, r.base, r2.base, 1)+"/Users", "Bearer "+tokR, nil), 200)
-	want(t, "ended stays ended", call(t, "GET", r2.base+"/c/advisors/scim/v2/Users", "Bearer "+tokA2, nil), 401)
-	res = call(t, "GET", r2.base+"/admin/api/connections/advisors/users", admin, nil)
+	want(t, "ended stays ended", call(t, "GET", r2.base+"/c/"+advID+"/scim/v2/Users", "Bearer "+tokA2, nil), 401)
+	res = call(t, "GET", r2.base+"/admin/api/connections/"+advID+"/users", admin, nil)
 	want(t, "users after restart", res, 200)
 	if res.body["totalResults"] != 3.0 {
 		t.Errorf("users after restart: %v, want 3", res.body["totalResults"])
