@@ -17,8 +17,9 @@ const (
 	OpDeactivate   Operation = "deactivate" // a write that set active from true to false
 	OpReactivate   Operation = "reactivate" // a write that set active from false to true
 	OpDelete       Operation = "delete"
-	OpMemberChange Operation = "members"   // group PATCH with member changes
-	OpDiscovery    Operation = "discovery" // /Schemas, /ResourceTypes, /ServiceProviderConfig
+	OpMemberChange Operation = "members"      // group PATCH with member changes
+	OpDiscovery    Operation = "discovery"    // /Schemas, /ResourceTypes, /ServiceProviderConfig
+	OpUnauthorized Operation = "unauthorized" // the bearer token was missing or refused
 	OpUnknown      Operation = "unknown"
 )
 

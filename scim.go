@@ -162,12 +162,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.ep = ep
 	token, hasToken := bearerToken(r)
 	if !hasToken {
+		rq.ev.Operation = OpUnauthorized
 		h.fail(rq, &Error{Status: http.StatusUnauthorized, Detail: "missing bearer token"})
 		return
 	}
 	p, err := h.verifier.VerifyToken(r.Context(), token)
 	if err != nil {
 		if errors.Is(err, ErrInvalidToken) {
+			rq.ev.Operation = OpUnauthorized
 			h.fail(rq, &Error{Status: http.StatusUnauthorized, Detail: "invalid bearer token", Err: err})
 		} else {
 			h.fail(rq, err)
