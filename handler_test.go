@@ -254,6 +254,9 @@ func TestAuth(t *testing.T) {
 				if bytes.Contains(r.raw, []byte(token)) {
 					t.Error("token echoed in error body")
 				}
+				if e := f.lastEvent(); e.Operation != scim.OpUnauthorized || e.Authenticated || e.Status != 401 {
+					t.Errorf("event %+v", e)
+				}
 				return
 			}
 			if r.status != tt.status {
