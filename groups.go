@@ -247,6 +247,15 @@ func (h *Handler) encodeGroup(rq *request, g *Group, proj projection) ([]byte, e
 	if !proj.includes("members") {
 		g.Members = nil
 	}
+	for i := range g.Members {
+		if m := &g.Members[i]; m.Ref == "" && m.Value != "" {
+			endpoint := "Users"
+			if m.Type == "Group" {
+				endpoint = "Groups"
+			}
+			m.Ref = h.location(rq, endpoint, m.Value)
+		}
+	}
 	if proj.empty() {
 		return g.MarshalJSON()
 	}

@@ -98,8 +98,15 @@ func TestEntraGroupFlow(t *testing.T) {
 	t.Run("user groups attribute", func(t *testing.T) {
 		r := f.do("GET", "/Users/"+u1, nil)
 		gs, _ := r.body["groups"].([]any)
-		if len(gs) != 1 || gs[0].(map[string]any)["value"] != gid {
+		if len(gs) != 1 || gs[0].(map[string]any)["value"] != gid || gs[0].(map[string]any)["$ref"] != "/scim/v2/Groups/"+gid {
 			t.Errorf("groups of user: %s", r.raw)
+		}
+		g := f.do("GET", "/Groups/"+gid+"?attributes=members", nil)
+		for _, m := range g.body["members"].([]any) {
+			mm := m.(map[string]any)
+			if mm["$ref"] != "/scim/v2/Users/"+mm["value"].(string) {
+				t.Errorf("member $ref: %v", mm)
+			}
 		}
 		wantError(t, f.do("PATCH", "/Users/"+u1, `{"Operations":[{"op":"add","path":"groups","value":[{"value":"x"}]}]}`), 400, "mutability")
 	})

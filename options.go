@@ -62,7 +62,6 @@ type config struct {
 	patchNoContent    bool
 	groupPatchContent bool
 	eventHook         func(context.Context, Event)
-	strictMembers     bool
 	changeHook        func(context.Context, Change)
 	policy            Policy
 }
@@ -84,9 +83,10 @@ func defaultConfig() config {
 // WithBaseURL sets the absolute URL the handler is reachable at, e.g.
 // "https://app.example.com/scim/v2": the tenant URL an admin enters in the
 // identity provider. It is used for meta.location, Location headers and
-// $ref values. Default: none, and locations are the request's path
-// relative to the mount point (for example "/Users/42"), never derived from
-// Host or forwarded headers.
+// $ref values. Default: none, and locations are absolute paths under the
+// mount point the request arrived at (for example "/scim/v2/Users/42",
+// including a prefix http.StripPrefix removed), never derived from Host or
+// forwarded headers.
 func WithBaseURL(base string) Option {
 	return optionFunc(func(c *config) error {
 		u, err := url.Parse(base)

@@ -30,6 +30,7 @@ package scim
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -142,6 +143,20 @@ func route(path string) (endpoint, bool) {
 	return endpoint{}, false
 }
 
+// strippedPrefix returns the part of the original request path that a
+// wrapper such as http.StripPrefix removed before the handler saw it, so
+// that relative locations include the mount point.
+func strippedPrefix(r *http.Request) string {
+	if r.RequestURI == "" || r.RequestURI == r.URL.Path {
+		return ""
+	}
+	orig, err := url.ParseRequestURI(r.RequestURI)
+	if err != nil || len(orig.Path) <= len(r.URL.Path) || !strings.HasSuffix(orig.Path, r.URL.Path) {
+		return ""
+	}
+	return strings.TrimRight(orig.Path[:len(orig.Path)-len(r.URL.Path)], "/")
+}
+
 // request is the per-request state shared by the endpoint methods.
 type request struct {
 	w     http.ResponseWriter
@@ -159,6 +174,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.finish(rq)
 
 	ep, ok := route(r.URL.Path)
+	ep.prefix = strippedPrefix(r) + ep.prefix
 	rq.ep = ep
 	token, hasToken := bearerToken(r)
 	if !hasToken {

@@ -335,6 +335,13 @@ func (h *Handler) completeUsers(ctx context.Context, rq *request, users []*User,
 		if err := h.userGroups.LoadUserGroups(ctx, users); err != nil {
 			h.cfg.logger.WarnContext(ctx, "scim: loading user groups failed", "error", err)
 		}
+		for _, u := range users {
+			for i := range u.Groups {
+				if u.Groups[i].Ref == "" {
+					u.Groups[i].Ref = h.location(rq, "Groups", u.Groups[i].Value)
+				}
+			}
+		}
 	}
 }
 
