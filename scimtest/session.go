@@ -109,20 +109,27 @@ type Step struct {
 // EntraSessions for the options those sessions need.
 func Run(t *testing.T, h http.Handler, token string, sessions ...Session) {
 	t.Helper()
-	do := func(ctx context.Context, req *http.Request) (*response, error) {
+	runSessions(testingT{t}, "http://scimtest.invalid", token, handlerDo(h), sessions)
+}
+
+// handlerDo serves client requests with h, turned into server requests
+// (RequestURI, RemoteAddr and Host set as a server would).
+func handlerDo(h http.Handler) doFunc {
+	return func(ctx context.Context, req *http.Request) (*response, error) {
+		sreq := httptest.NewRequestWithContext(ctx, req.Method, req.URL.RequestURI(), req.Body)
+		sreq.Header = req.Header
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req.WithContext(ctx))
+		h.ServeHTTP(rec, sreq)
 		return &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, nil
 	}
-	runSessions(testingT{t}, "http://scimtest.invalid", token, do, sessions)
 }
 
 // RunURL is Run against a live server: baseURL is the tenant URL an
 // administrator would enter in the identity provider (for example
-// "https://app.example.com/scim/v2"), and requests go through an
-// http.Client with a 60 second timeout (Okta's). Use it to check a
-// deployed service, or a handler behind the host's own middleware and
-// router through httptest.NewServer.
+// "https://app.example.com/scim/v2", without a query string), and
+// requests go through an http.Client with a 60 second timeout (Okta's).
+// Use it to check a deployed service, or a handler behind the host's own
+// middleware and router through httptest.NewServer.
 func RunURL(t *testing.T, baseURL, token string, sessions ...Session) {
 	t.Helper()
 	client := &http.Client{Timeout: 60 * time.Second}
@@ -169,6 +176,10 @@ type doFunc func(context.Context, *http.Request) (*response, error)
 func runSessions(t tester, baseURL, token string, do doFunc, sessions []Session) {
 	t.Helper()
 	base := strings.TrimRight(baseURL, "/")
+	if len(sessions) == 0 {
+		t.Errorf("scimtest: no sessions to run")
+		return
+	}
 	for _, s := range sessions {
 		t.Run(s.Name, func(t tester) {
 			if len(s.Steps) == 0 {

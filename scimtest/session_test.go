@@ -438,12 +438,7 @@ func TestBrokenHandlersFail(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ft := newFakeT()
 			h := tt.broken(newHandler(t, entra.Compat()))
-			do := func(ctx context.Context, req *http.Request) (*response, error) {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req.WithContext(ctx))
-				return &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, nil
-			}
-			runSessions(ft, "http://scimtest.invalid", testToken, do, tt.sessions)
+			runSessions(ft, "http://scimtest.invalid", testToken, handlerDo(h), tt.sessions)
 			if !ft.failed {
 				t.Fatalf("the sessions passed against a broken handler")
 			}
@@ -596,15 +591,40 @@ func TestSubst(t *testing.T) {
 func TestUnknownVariableFails(t *testing.T) {
 	ft := newFakeT()
 	h := newHandler(t)
-	do := func(ctx context.Context, req *http.Request) (*response, error) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req.WithContext(ctx))
-		return &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, nil
-	}
-	runSessions(ft, "", testToken, do, []Session{{Name: "s", Steps: []Step{
+	runSessions(ft, "", testToken, handlerDo(h), []Session{{Name: "s", Steps: []Step{
 		{Name: "get", Method: http.MethodGet, Path: "/Users/{{missing}}", WantStatus: http.StatusNotFound},
 	}}})
 	if got, want := ft.firstFailure(), "s/get"; got != want {
+		t.Errorf("first failure %q, want %q; log %q", got, want, *ft.log)
+	}
+}
+
+// TestNoSessionsFails: Run with nothing to replay must not pass silently.
+func TestNoSessionsFails(t *testing.T) {
+	ft := newFakeT()
+	runSessions(ft, "", testToken, handlerDo(newHandler(t)), nil)
+	if !ft.failed {
+		t.Error("running no sessions passed")
+	}
+}
+
+// TestRunURLConnectionError: an unreachable server fails the first step.
+func TestRunURLConnectionError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	ft := newFakeT()
+	client := &http.Client{}
+	do := func(ctx context.Context, req *http.Request) (*response, error) {
+		resp, err := client.Do(req.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		return &response{status: resp.StatusCode, header: resp.Header}, nil
+	}
+	runSessions(ft, base, testToken, do, EntraSessions()[:1])
+	if got, want := ft.firstFailure(), "entra-test-connection/filter_on_a_random_GUID"; got != want {
 		t.Errorf("first failure %q, want %q; log %q", got, want, *ft.log)
 	}
 }
