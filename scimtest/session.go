@@ -57,8 +57,9 @@ type Step struct {
 	// Content-Type application/scim+json; empty means no body.
 	Body string
 	// Header holds request headers set after the defaults
-	// (Authorization: Bearer <token>, Content-Type), e.g. a wrong
-	// Authorization or Okta's Content-Type application/json.
+	// (Authorization: Bearer <token>, Accept and, with a body,
+	// Content-Type: application/scim+json), e.g. a wrong Authorization or
+	// Okta's Content-Type application/json.
 	Header map[string]string
 
 	// WantStatus is the expected HTTP status.
@@ -104,9 +105,9 @@ type Step struct {
 // totalResults (and integer startIndex and itemsPerPage when present) and
 // never more Resources than the request's count.
 //
-// Run replays every session it is given. Drop the sessions with
-// NeedsGroups when the handler has no /Groups endpoint, and see
-// EntraSessions for the options those sessions need.
+// Run replays every session it is given, and fails when given none. Drop
+// the sessions with NeedsGroups when the handler has no /Groups endpoint,
+// and see EntraSessions for the options those sessions need.
 func Run(t *testing.T, h http.Handler, token string, sessions ...Session) {
 	t.Helper()
 	runSessions(testingT{t}, "http://scimtest.invalid", token, handlerDo(h), sessions)
