@@ -386,8 +386,8 @@ func entraLifecycle(t *testing.T, suffix string, args ...string) {
 	wantRows := []row{ // newest first
 		{"PATCH", "reactivate", "licence for 2 active users exhausted", 403},
 		{"POST", "create", "licence for 2 active users exhausted", 403},
-		{"GET", "unknown", "invalid bearer token", 401}, // default token at the advisors URL
-		{"GET", "unknown", "invalid bearer token", 401}, // rooms token at the advisors URL
+		{"GET", "unauthorized", "invalid bearer token", 401}, // default token at the advisors URL
+		{"GET", "unauthorized", "invalid bearer token", 401}, // rooms token at the advisors URL
 	}
 	if diff := cmp.Diff(wantRows, got); diff != "" {
 		t.Errorf("failures in the sync log (-want +got):\n%s", diff)
