@@ -206,11 +206,7 @@ type userJSON User // no methods: plain struct encoding
 // MarshalJSON encodes u in the RFC 7643 wire form with schemas, the
 // extension objects under their URNs and meta.
 func (u *User) MarshalJSON() ([]byte, error) {
-	var ent map[string]any
-	if !u.Enterprise.isZero() {
-		ent = map[string]any{EnterpriseUserSchema: u.Enterprise}
-	}
-	return marshalResource(u.Schemas(), (*userJSON)(u), ent, u.Extensions, &u.Meta)
+	return appendUser(make([]byte, 0, 1024), u), nil
 }
 
 // UnmarshalJSON decodes the RFC 7643 wire form. Attribute names match
@@ -288,7 +284,7 @@ type groupJSON Group
 
 // MarshalJSON encodes g in the RFC 7643 wire form.
 func (g *Group) MarshalJSON() ([]byte, error) {
-	return marshalResource(g.Schemas(), (*groupJSON)(g), nil, g.Extensions, &g.Meta)
+	return appendGroup(make([]byte, 0, 256+64*len(g.Members)), g), nil
 }
 
 // UnmarshalJSON decodes the RFC 7643 wire form of a group.
@@ -306,44 +302,6 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 	v.Extensions, v.ID, v.Meta = exts, g.ID, g.Meta
 	*g = Group(v)
 	return nil
-}
-
-// marshalResource writes {"schemas":…, <core attributes>, <modelled
-// extensions>, <raw extensions>, "meta":…}: the one wire layout of every
-// resource type.
-func marshalResource(schemas []string, core any, modelled map[string]any, raw map[string]json.RawMessage, meta *Meta) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"schemas":`)
-	if err := writeJSON(&b, schemas); err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(core)
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > 2 {
-		b.WriteByte(',')
-		b.Write(body[1 : len(body)-1])
-	}
-	for _, k := range sortedKeys(modelled) {
-		b.WriteByte(',')
-		writeJSON(&b, k)
-		b.WriteByte(':')
-		if err := writeJSON(&b, modelled[k]); err != nil {
-			return nil, err
-		}
-	}
-	for _, k := range sortedKeys(raw) {
-		b.WriteByte(',')
-		writeJSON(&b, k)
-		b.WriteByte(':')
-		b.Write(raw[k])
-	}
-	if err := writeMeta(&b, meta); err != nil {
-		return nil, err
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // unmarshalExtensions collects the URN-keyed objects of a resource body
@@ -380,23 +338,6 @@ type Page[T any] struct {
 	TotalResults int
 	// Resources is the requested page, at most Query.Count long.
 	Resources []T
-}
-
-func writeMeta(b *bytes.Buffer, m *Meta) error {
-	if *m == (Meta{}) {
-		return nil
-	}
-	b.WriteString(`,"meta":`)
-	return writeJSON(b, m)
-}
-
-func writeJSON(b *bytes.Buffer, v any) error {
-	enc, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b.Write(enc)
-	return nil
 }
 
 func isURN(k string) bool { return len(k) > 4 && strings.EqualFold(k[:4], "urn:") }
