@@ -95,3 +95,45 @@ func TestVerifierFailure(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestLogEvents(t *testing.T) {
+	var logs bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&logs, nil))
+	h, err := scim.New(memstore.New(), scim.StaticTokens(token), scim.WithEventHook(scim.LogEvents(l)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rq := range []struct{ method, path, body, auth string }{
+		{"POST", "/Users", `{"userName":"log@x.example","password":"hunter2"}`, token},
+		{"GET", `/Users?filter=userName+eq+%22log@x.example%22`, "", token},
+		{"GET", "/Users", "", "wrong-token"},
+	} {
+		req := httptest.NewRequest(rq.method, rq.path, strings.NewReader(rq.body))
+		req.Header.Set("Authorization", "Bearer "+rq.auth)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	var got []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := jsonUnmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got = append(got, m)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d records: %s", len(got), logs.String())
+	}
+	for i, want := range []struct {
+		level, op string
+		status    float64
+	}{{"INFO", "create", 201}, {"INFO", "match", 200}, {"WARN", "unauthorized", 401}} {
+		if got[i]["level"] != want.level || got[i]["operation"] != want.op || got[i]["status"] != want.status {
+			t.Errorf("record %d: %v", i, got[i])
+		}
+	}
+	for _, secret := range []string{token, "wrong-token", "hunter2", "log@x.example"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package scim
 
-import "time"
+import (
+	"context"
+	"log/slog"
+	"time"
+)
 
 // Operation names what a request did, in terms an admin's "sync health"
 // view can show.
@@ -47,4 +51,46 @@ type Event struct {
 	Err error
 	// Rules lists the normalizer rules that fired for this request.
 	Rules []string
+}
+
+// LogEvents returns an event hook (for WithEventHook) that writes one
+// structured log record per request to l: Info for successes, Warn for
+// client errors, Error for server errors. Records carry the tenant,
+// method, path, operation, status, SCIM error and duration, and the rules
+// that fired; never tokens or bodies (the path has no query string, so
+// filter values such as userNames are not logged either).
+func LogEvents(l *slog.Logger) func(context.Context, Event) {
+	return func(ctx context.Context, e Event) {
+		level := slog.LevelInfo
+		switch {
+		case e.Status >= 500:
+			level = slog.LevelError
+		case e.Status >= 400:
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{
+			slog.String("tenant", e.Principal.Tenant),
+			slog.String("method", e.Method),
+			slog.String("path", e.Path),
+			slog.String("operation", string(e.Operation)),
+			slog.Int("status", e.Status),
+			slog.Duration("duration", e.Duration),
+		}
+		if e.ResourceID != "" {
+			attrs = append(attrs, slog.String("id", e.ResourceID))
+		}
+		if e.ScimType != "" {
+			attrs = append(attrs, slog.String("scimType", e.ScimType))
+		}
+		if e.Detail != "" && e.Status < 500 {
+			attrs = append(attrs, slog.String("detail", e.Detail))
+		}
+		if e.Err != nil && e.Status >= 500 {
+			attrs = append(attrs, slog.String("error", e.Err.Error()))
+		}
+		if len(e.Rules) > 0 {
+			attrs = append(attrs, slog.Any("rules", e.Rules))
+		}
+		l.LogAttrs(ctx, level, "scim request", attrs...)
+	}
 }
