@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -146,60 +147,63 @@ func TestEntraGroupFlow(t *testing.T) {
 }
 
 // TestConcurrentMemberPatches fires 64 concurrent member PATCHes (adds and
-// removes of distinct users) at one group; the final set must be exact.
+// removes of distinct users) at one group through the handler, over every
+// store; the final member set must be exact.
 func TestConcurrentMemberPatches(t *testing.T) {
-	f := newFixture(t)
-	const n = 64
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = f.createUser(fmt.Sprintf("m%d@x.example", i))
-	}
-	// Start with the odd users as members; then concurrently add the even
-	// ones and remove the odd ones.
-	var start []string
-	for i := 1; i < n; i += 2 {
-		start = append(start, `{"value":"`+ids[i]+`"}`)
-	}
-	gr := f.do("POST", "/Groups", `{"displayName":"Load","members":[`+strings.Join(start, ",")+`]}`)
-	if gr.status != 201 {
-		t.Fatalf("%d %s", gr.status, gr.raw)
-	}
-	gid := gr.body["id"].(string)
-	var wg sync.WaitGroup
-	errs := make(chan string, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			body := `{"Operations":[{"op":"Add","path":"members","value":[{"value":"` + ids[i] + `"}]}]}`
-			if i%2 == 1 {
-				body = `{"Operations":[{"op":"remove","path":"members[value eq \"` + ids[i] + `\"]"}]}`
-			}
-			req, _ := http.NewRequest("PATCH", f.srv.URL+f.prefix+"/Groups/"+gid, strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := f.srv.Client().Do(req)
-			if err != nil {
-				errs <- err.Error()
-				return
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 204 {
-				errs <- fmt.Sprintf("status %d", resp.StatusCode)
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
-	var want []string
-	for i := 0; i < n; i += 2 {
-		want = append(want, ids[i])
-	}
-	if diff := cmp.Diff(sorted(want), f.memberIDs(gid)); diff != "" {
-		t.Errorf("members (-want +got):\n%s", diff)
-	}
+	eachStore(t, func(t *testing.T, srv *httptest.Server, _ fullStore) {
+		f := &fixture{t: t, srv: srv}
+		const n = 64
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = f.createUser(fmt.Sprintf("m%d@x.example", i))
+		}
+		// Start with the odd users as members; then concurrently add the
+		// even ones and remove the odd ones.
+		var start []string
+		for i := 1; i < n; i += 2 {
+			start = append(start, `{"value":"`+ids[i]+`"}`)
+		}
+		gr := f.do("POST", "/Groups", `{"displayName":"Load","members":[`+strings.Join(start, ",")+`]}`)
+		if gr.status != 201 {
+			t.Fatalf("%d %s", gr.status, gr.raw)
+		}
+		gid := gr.body["id"].(string)
+		var wg sync.WaitGroup
+		errs := make(chan string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				body := `{"Operations":[{"op":"Add","path":"members","value":[{"value":"` + ids[i] + `"}]}]}`
+				if i%2 == 1 {
+					body = `{"Operations":[{"op":"remove","path":"members[value eq \"` + ids[i] + `\"]"}]}`
+				}
+				req, _ := http.NewRequest("PATCH", srv.URL+"/Groups/"+gid, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 204 {
+					errs <- fmt.Sprintf("status %d", resp.StatusCode)
+				}
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+		var want []string
+		for i := 0; i < n; i += 2 {
+			want = append(want, ids[i])
+		}
+		if diff := cmp.Diff(sorted(want), f.memberIDs(gid)); diff != "" {
+			t.Errorf("members (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestChangeHookAndPolicy checks that committed writes are reported in

@@ -659,63 +659,55 @@ func (f *fixture) lastEvent() scim.Event {
 }
 
 // TestConcurrentPatchesLoseNothing fires concurrent PATCHes that each add a
-// distinct email at one user: every one must land, through both the
-// UserPatcher path (memstore) and the get/apply/replace-with-version path.
+// distinct email at one user: every one must land, through the
+// get/apply/replace-with-version path (memstore with its UserPatcher
+// hidden) and through each shipped store's own UserPatcher.
 func TestConcurrentPatchesLoseNothing(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		store func(*memstore.Store) scim.UserStore
-	}{
-		{"UserPatcher", func(s *memstore.Store) scim.UserStore { return s }},
-		{"version retry", func(s *memstore.Store) scim.UserStore { return replaceOnly{s} }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := memstore.New()
-			h, err := scim.New(tc.store(s), scim.StaticTokens(token))
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			defer srv.Close()
-			u, err := s.CreateUser(context.Background(), &scim.User{UserName: "conc@x.example"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			const n = 32
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for i := 0; i < n; i++ {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					body := fmt.Sprintf(`{"Operations":[{"op":"add","path":"emails","value":[{"type":"t%d","value":"e%d@x.example"}]}]}`, i, i)
-					req, _ := http.NewRequest("PATCH", srv.URL+"/Users/"+u.ID, strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+token)
-					resp, err := srv.Client().Do(req)
-					if err != nil {
-						errs <- err
-						return
-					}
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						errs <- fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}(i)
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
-			got, err := s.GetUser(context.Background(), u.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got.Emails) != n {
-				t.Errorf("%d emails landed, want %d", len(got.Emails), n)
-			}
-		})
+	run := func(t *testing.T, srv *httptest.Server, s scim.UserStore) {
+		f := &fixture{t: t, srv: srv}
+		id := f.createUser("conc@x.example")
+		const n = 32
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				body := fmt.Sprintf(`{"Operations":[{"op":"add","path":"emails","value":[{"type":"t%d","value":"e%d@x.example"}]}]}`, i, i)
+				req, _ := http.NewRequest("PATCH", srv.URL+"/Users/"+id, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		r := f.do("GET", "/Users/"+id, nil)
+		if got := len(r.body["emails"].([]any)); got != n+1 {
+			t.Errorf("%d emails, want %d (the created one and %d added)", got, n+1, n)
+		}
 	}
+	t.Run("version retry", func(t *testing.T) {
+		s := replaceOnly{memstore.New()}
+		h, err := scim.New(s, scim.StaticTokens(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		run(t, srv, s)
+	})
+	eachStore(t, func(t *testing.T, srv *httptest.Server, s fullStore) { run(t, srv, s) })
 }
 
 // replaceOnly hides memstore's UserPatcher so the handler uses its
