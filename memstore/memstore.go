@@ -109,6 +109,9 @@ type tenant struct {
 	userOrder  seqList[*userRec]
 	byUserName map[string]*userRec   // fold(userName) → user
 	byExtID    map[string][]*userRec // fold(externalId) → users (not unique)
+	// activeUsers counts the users for which IsActive holds, so that a
+	// seat-limit policy's "active eq true" count is O(1), not a scan.
+	activeUsers int
 
 	groups        map[string]*groupRec
 	groupOrder    seqList[*groupRec]

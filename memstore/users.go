@@ -106,6 +106,9 @@ func (s *Store) CreateUser(ctx context.Context, u *scim.User) (*scim.User, error
 	r.set(c)
 	t.users[c.ID] = r
 	t.userOrder.add(r)
+	if c.IsActive() {
+		t.activeUsers++
+	}
 	t.byUserName[key] = r
 	if c.ExternalID != "" {
 		k := fold(c.ExternalID)
@@ -228,8 +231,21 @@ func (s *Store) writeUser(t *tenant, r *userRec, c *scim.User, stampModified boo
 			t.byExtID[newExt] = append(t.byExtID[newExt], r)
 		}
 	}
+	t.activeUsers += activeDelta(old, c)
 	r.set(c)
 	return nil
+}
+
+// activeDelta is the change in the number of active users when before is
+// replaced by after.
+func activeDelta(before, after *scim.User) int {
+	switch {
+	case before.IsActive() && !after.IsActive():
+		return -1
+	case !before.IsActive() && after.IsActive():
+		return 1
+	}
+	return 0
 }
 
 func (t *tenant) removeExtID(key string, r *userRec) {
@@ -261,6 +277,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if r.u.ExternalID != "" {
 		t.removeExtID(fold(r.u.ExternalID), r)
 	}
+	if r.u.IsActive() {
+		t.activeUsers--
+	}
 	r.dead = true
 	t.userOrder.died()
 	s.dropMember(t, id)
@@ -283,6 +302,13 @@ func (s *Store) ListUsers(ctx context.Context, q scim.Query) (*scim.Page[*scim.U
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 
+	if want, ok := activeEq(q.Filter); ok && q.Count == 0 {
+		n := t.activeUsers
+		if !want {
+			n = len(t.users) - t.activeUsers
+		}
+		return &scim.Page[*scim.User]{TotalResults: n, Resources: []*scim.User{}}, nil
+	}
 	var matched []*userRec
 	switch cands, indexed := t.userCandidates(q.Filter); {
 	case q.Filter == nil:
@@ -329,6 +355,17 @@ func (s *Store) ListUsers(ctx context.Context, q scim.Query) (*scim.Page[*scim.U
 		out = append(out, r.view())
 	}
 	return &scim.Page[*scim.User]{TotalResults: len(matched), Resources: out}, nil
+}
+
+// activeEq recognises the filter "active eq true|false", whose count the
+// tenant keeps.
+func activeEq(f scim.Filter) (want, ok bool) {
+	c, isCmp := f.(*scim.Compare)
+	if !isCmp || c.Op != scim.OpEq || c.Path != (scim.AttrPath{Name: "active"}) {
+		return false, false
+	}
+	want, ok = c.Value.(bool)
+	return want, ok
 }
 
 func compareSeq(a, b uint64) int {
