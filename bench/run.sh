@@ -70,6 +70,7 @@ log "building"
 go build -o "$WORK/scimload" ./cmd/scimload
 go build -o "$WORK/scimbare" ./cmd/scimbare
 go build -o "$WORK/server" ./examples/server
+go build -o "$WORK/libserver" ./bench/libserver
 LOAD="$WORK/scimload"
 RES="$WORK/results"
 mkdir -p "$RES"
@@ -117,19 +118,34 @@ for store in $STORES; do
 	[ "$store" = memory ] || n=$DB_USERS
 	log "store $store: seeding $n users"
 	"$LOAD" -url "$SERVER_URL" -c "$CONC" -scenario seed -users "$n" -groups 10 -state "$WORK/state-$store.json" -max-time 20m
+	targets="bare scim"
+	if [ "$store" = memory ]; then
+		# The library alone (bench/libserver: memstore + entra.Compat, no
+		# example-app hooks), seeded the same way.
+		LIB_PORT=$(free_port)
+		"$WORK/libserver" -addr "127.0.0.1:$LIB_PORT" >"$WORK/lib.log" 2>&1 &
+		LIB_PID=$!
+		PIDS+=("$LIB_PID")
+		LIB_URL="http://127.0.0.1:$LIB_PORT/scim/v2"
+		wait_up "$LIB_URL" "$LIB_PID" || { log "libserver did not start"; cat "$WORK/lib.log" >&2; exit 1; }
+		"$LOAD" -url "$LIB_URL" -c "$CONC" -scenario seed -users "$n" -groups 10 -state "$WORK/state-lib.json" -max-time 20m
+		targets="bare lib scim"
+	fi
 	for run in $(seq 1 "$RUNS"); do
 		for sc in $SCENARIOS; do
 			mkdir -p "$RES/$store/$sc"
-			for tgt in bare scim; do
-				url=$SERVER_URL
+			for tgt in $targets; do
+				url=$SERVER_URL state=$WORK/state-$store.json
 				[ "$tgt" = bare ] && url=$BARE_URL
-				"$LOAD" -url "$url" -c "$CONC" -d "$DURATION" -scenario "$sc" -state "$WORK/state-$store.json" -json \
+				[ "$tgt" = lib ] && url=$LIB_URL state=$WORK/state-lib.json
+				"$LOAD" -url "$url" -c "$CONC" -d "$DURATION" -scenario "$sc" -state "$state" -json \
 					>"$RES/$store/$sc/$tgt-$run.json"
 				log "store $store run $run $sc $tgt: $(jq -r '.runs[0] | "\(.reqPerSec|floor) req/s p50 \(.p50ms) p99 \(.p99ms) errors \(.errors)"' "$RES/$store/$sc/$tgt-$run.json")"
 			done
 		done
 	done
 	stop_server
+	if [ "$store" = memory ]; then kill "$LIB_PID" 2>/dev/null || true; fi
 done
 
 for store in $CYCLE_STORES; do
@@ -176,7 +192,10 @@ fi
 	echo
 	echo "- \`bare\`: cmd/scimbare, net/http answering the same routes with fixed, correctly shaped bodies"
 	echo "  (token check by string compare, request body read): the physical limit for this traffic."
-	echo "- \`scim\`: examples/server (\`-store <store>\`), i.e. scim.New + entra.Compat behind net/http."
+	echo "- \`scim\`: examples/server (\`-store <store>\`): scim.New + entra.Compat behind net/http plus the example"
+	echo "  application's per-request hooks (sync log, activity/sessions, per-connection token lookup)."
+	echo "- \`lib\` (memory only): bench/libserver, the library alone: scim.New(memstore, StaticTokens, entra.Compat)"
+	echo "  behind net/http; this is what the issue's ratio targets are about."
 	echo "- Load: cmd/scimload, $CONC keep-alive connections, $DURATION per run, $RUNS runs per scenario and"
 	echo "  target, bare and scim interleaved; $USERS users (memory) or $DB_USERS (databases) seeded through the API first."
 	echo "- Scenarios: match = \`GET /Users?filter=userName eq \"…\"\` on random seeded users; get = \`GET /Users/{id}\`;"

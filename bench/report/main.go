@@ -155,8 +155,8 @@ func write(w io.Writer, dir string) error {
 		}
 		store := st.Name()
 		sdir := filepath.Join(dir, store)
-		var rows []string
-		users := 0
+		var rows, libRows []string
+		users, hasLib := 0, false
 		for _, sc := range order {
 			scim, err := load(filepath.Join(sdir, sc, "scim-*.json"))
 			if err != nil {
@@ -169,7 +169,25 @@ func write(w io.Writer, dir string) error {
 			if scim.runs == 0 {
 				continue
 			}
+			lib, err := load(filepath.Join(sdir, sc, "lib-*.json"))
+			if err != nil {
+				return err
+			}
 			users = max(users, scim.users)
+			if lib.runs > 0 {
+				hasLib = true
+				libRatio, libVerdict := "–", ""
+				if bare.rps > 0 {
+					r := lib.rps / bare.rps
+					libRatio = fmt.Sprintf("%.2f", r)
+					if t, ok := targets[sc]; ok {
+						libVerdict = fmt.Sprintf("≥ %.2f ", t) + mark(r >= t)
+					}
+				}
+				libVerdict += " p99 < 10 ms " + mark(lib.p99 < 10)
+				libRows = append(libRows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %s | %s |",
+					sc, lib.rps, lib.p50, lib.p99, errText(lib), bare.rps, bare.p50, bare.p99, libRatio, libVerdict))
+			}
 			ratio, verdict := "–", ""
 			if bare.rps > 0 {
 				r := scim.rps / bare.rps
@@ -182,8 +200,17 @@ func write(w io.Writer, dir string) error {
 			rows = append(rows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %s | %s |",
 				sc, scim.rps, scim.p50, scim.p99, errText(scim), bare.rps, bare.p50, bare.p99, ratio, verdict))
 		}
+		if hasLib {
+			fmt.Fprintf(w, "### Library alone (bench/libserver, store `%s`): steady scenarios (%d seeded users)\n\n", store, users)
+			fmt.Fprintln(w, "| scenario | lib req/s | p50 ms | p99 ms | errors | bare req/s | bare p50 | bare p99 | ratio | target |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|---|---:|---:|---:|---:|---|")
+			for _, r := range libRows {
+				fmt.Fprintln(w, r)
+			}
+			fmt.Fprintln(w)
+		}
 		if len(rows) > 0 {
-			fmt.Fprintf(w, "### Store `%s`: steady scenarios (%d seeded users)\n\n", store, users)
+			fmt.Fprintf(w, "### Example server, store `%s`: steady scenarios (%d seeded users)\n\n", store, users)
 			fmt.Fprintln(w, "| scenario | scim req/s | p50 ms | p99 ms | errors | bare req/s | bare p50 | bare p99 | ratio | target |")
 			fmt.Fprintln(w, "|---|---:|---:|---:|---|---:|---:|---:|---:|---|")
 			for _, r := range rows {
