@@ -62,9 +62,11 @@ func (o *jsonObject) time(k string, t time.Time) {
 // object appends k: {…} with fill writing the members.
 func (o *jsonObject) object(k string, fill func(*jsonObject)) {
 	o.key(k)
-	inner := jsonObject{b: append(o.b, '{'), empty: true}
-	fill(&inner)
-	o.b = append(inner.b, '}')
+	o.b = append(o.b, '{')
+	o.empty = true
+	fill(o) // the members go into o itself: no second object to allocate
+	o.b = append(o.b, '}')
+	o.empty = false
 }
 
 // array appends k: [{…}, …] for n elements, omitted when n is 0.
@@ -78,11 +80,13 @@ func (o *jsonObject) array(k string, n int, fill func(*jsonObject, int)) {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
-		inner := jsonObject{b: append(o.b, '{'), empty: true}
-		fill(&inner, i)
-		o.b = append(inner.b, '}')
+		o.b = append(o.b, '{')
+		o.empty = true
+		fill(o, i)
+		o.b = append(o.b, '}')
 	}
 	o.b = append(o.b, ']')
+	o.empty = false
 }
 
 func (o *jsonObject) strings(k string, vs []string) {

@@ -237,7 +237,10 @@ func (h *Handler) listGroups(ctx context.Context, rq *request, search map[string
 	if len(page.Resources) > q.Count {
 		page.Resources = page.Resources[:q.Count]
 	}
-	enc := func(i int) ([]byte, error) { return h.encodeGroup(rq, page.Resources[i], proj) }
+	enc := func(b []byte, i int) ([]byte, error) {
+		body, err := h.encodeGroup(rq, page.Resources[i], proj)
+		return append(b, body...), err
+	}
 	h.writeList(rq, q, page.TotalResults, len(page.Resources), enc)
 }
 

@@ -1,10 +1,8 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -178,27 +176,31 @@ func (h *Handler) listUsers(ctx context.Context, rq *request, search map[string]
 		page.Resources = page.Resources[:q.Count] // never more than count, whatever the store did
 	}
 	h.completeUsers(ctx, rq, page.Resources, proj)
-	enc := func(i int) ([]byte, error) { return h.encodeUser(page.Resources[i], proj) }
+	enc := func(b []byte, i int) ([]byte, error) { return h.appendUserJSON(b, page.Resources[i], proj) }
 	h.writeList(rq, q, page.TotalResults, len(page.Resources), enc)
 }
 
-// writeList writes a ListResponse; Resources is always present.
-func (h *Handler) writeList(rq *request, q Query, total, n int, enc func(int) ([]byte, error)) {
-	var b bytes.Buffer
-	b.Grow(128 + n*1024)
-	fmt.Fprintf(&b, `{"schemas":["%s"],"totalResults":%d,"startIndex":%d,"itemsPerPage":%d,"Resources":[`,
-		ListResponseSchema, total, q.StartIndex, n)
+// writeList writes a ListResponse; Resources is always present. enc
+// appends resource i to the body.
+func (h *Handler) writeList(rq *request, q Query, total, n int, enc func(b []byte, i int) ([]byte, error)) {
+	b := make([]byte, 0, 160+n*1200)
+	b = append(b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"startIndex":`...)
+	b = strconv.AppendInt(b, int64(q.StartIndex), 10)
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, `,"Resources":[`...)
 	for i := 0; i < n; i++ {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		body, err := enc(i)
-		if err != nil {
+		var err error
+		if b, err = enc(b, i); err != nil {
 			h.fail(rq, err)
 			return
 		}
-		b.Write(body)
 	}
-	b.WriteString("]}")
-	h.write(rq, 200, b.Bytes())
+	b = append(b, "]}"...)
+	h.write(rq, 200, b)
 }

@@ -346,10 +346,16 @@ func (h *Handler) completeUsers(ctx context.Context, rq *request, users []*User,
 }
 
 func (h *Handler) encodeUser(u *User, proj projection) ([]byte, error) {
+	return h.appendUserJSON(make([]byte, 0, 1024), u, proj)
+}
+
+// appendUserJSON appends u, projected, to b.
+func (h *Handler) appendUserJSON(b []byte, u *User, proj projection) ([]byte, error) {
 	if proj.empty() {
-		return u.MarshalJSON()
+		return appendUser(b, u), nil
 	}
-	return proj.apply(u)
+	body, err := proj.apply(u)
+	return append(b, body...), err
 }
 
 // etagMatch reports whether an If-Match / If-None-Match header value
