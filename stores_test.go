@@ -66,4 +66,3 @@ func eachStore(t *testing.T, fn func(t *testing.T, srv *httptest.Server, s fullS
 		})
 	}
 }
-
