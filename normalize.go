@@ -78,11 +78,21 @@ type NormalizeContext struct {
 // for unknown attributes. Attributes of unregistered extensions resolve as
 // single-valued strings.
 func (nc *NormalizeContext) Attribute(path string) (AttrInfo, bool) {
+	key := strings.ToLower(path)
+	if ai, ok := nc.rs.infos.Load(key); ok {
+		return ai.(AttrInfo), true
+	}
 	rp, ok := nc.rs.resolve(path)
 	if !ok || rp.attr == nil {
 		return AttrInfo{}, false
 	}
-	return rp.leaf().info(rp.path), true
+	ai := rp.leaf().info(rp.path)
+	if !rp.unknownExt {
+		// Only schema attributes are cached, by their case-folded path:
+		// the cache is bounded by the schema, never by what clients send.
+		nc.rs.infos.Store(key, ai)
+	}
+	return ai, true
 }
 
 // IsExtensionURN reports whether s is a registered extension schema URN of

@@ -3,6 +3,7 @@ package scim
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/elimity-com/scim/schema"
 )
@@ -84,6 +85,9 @@ type resourceSchema struct {
 	extensions map[string]map[string]*attrDef // lower-case URN → lower-case name → def
 	extURNs    map[string]string              // lower-case URN → canonical URN
 	schemas    []schema.Schema                // for /Schemas
+	// infos caches NormalizeContext.Attribute answers by lower-cased path
+	// (normalizers ask for the same few paths on every request).
+	infos sync.Map
 }
 
 func fromElimity(a schema.CoreAttribute) *attrDef {
