@@ -41,12 +41,13 @@ type activity struct {
 	capacity int
 	notes    []Notification // oldest first, at most capacity
 	sessions []*Session
-	names    map[string]string // connection/userID -> userName, for deletes
+	byUser   map[string][]*Session // connection/userID -> that user's sessions
+	names    map[string]string     // connection/userID -> userName, for deletes
 	nextSess int
 }
 
 func newActivity(capacity int) *activity {
-	return &activity{capacity: capacity, names: map[string]string{}}
+	return &activity{capacity: capacity, names: map[string]string{}, byUser: map[string][]*Session{}}
 }
 
 func emailOf(u *scim.User) string {
@@ -114,18 +115,27 @@ func (a *activity) onChange(conn string, ch scim.Change) {
 
 func (a *activity) startSession(conn, userID, userName string, at time.Time) {
 	a.nextSess++
-	a.sessions = append(a.sessions, &Session{
+	s := &Session{
 		ID: fmt.Sprintf("sess-%d", a.nextSess), Connection: conn, UserID: userID, UserName: userName, CreatedAt: at,
-	})
-	if len(a.sessions) > 10*a.capacity { // keep the simulation bounded
-		a.sessions = append(a.sessions[:0:0], a.sessions[len(a.sessions)-10*a.capacity:]...)
+	}
+	a.sessions = append(a.sessions, s)
+	a.byUser[conn+"/"+userID] = append(a.byUser[conn+"/"+userID], s)
+	if len(a.sessions) > 10*a.capacity {
+		// Keep the simulation bounded: drop the oldest tenth at once (so
+		// trimming is rare) and rebuild the per-user index.
+		a.sessions = append(a.sessions[:0:0], a.sessions[len(a.sessions)-9*a.capacity:]...)
+		a.byUser = make(map[string][]*Session, len(a.byUser))
+		for _, s := range a.sessions {
+			k := s.Connection + "/" + s.UserID
+			a.byUser[k] = append(a.byUser[k], s)
+		}
 	}
 }
 
 func (a *activity) revokeSessions(conn, userID string, at time.Time) int {
 	n := 0
-	for _, s := range a.sessions {
-		if s.Connection == conn && s.UserID == userID && s.RevokedAt.IsZero() {
+	for _, s := range a.byUser[conn+"/"+userID] {
+		if s.RevokedAt.IsZero() {
 			s.RevokedAt = at
 			n++
 		}
