@@ -60,6 +60,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,16 +79,22 @@ type Store struct {
 // key=value string, as pgx accepts), checks the connection and applies
 // pending schema migrations. Close the store when done.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	var cfg sqlstore.Config
-	for _, o := range opts {
-		o.apply(&cfg)
+	o := options{maxConns: DefaultMaxConns}
+	for _, opt := range opts {
+		opt.apply(&o)
 	}
+	cfg := o.cfg
 	pc, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := stdlib.OpenDB(*pc)
-	db.SetMaxIdleConns(4)
+	// A bounded pool whose connections all stay open: under a burst,
+	// requests wait for a connection instead of each opening (and then
+	// closing) its own, which costs a PostgreSQL backend process apiece.
+	db.SetMaxOpenConns(o.maxConns)
+	db.SetMaxIdleConns(o.maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -217,17 +224,32 @@ func (s *Store) PatchGroup(ctx context.Context, id string, p scim.GroupPatch) (*
 func (s *Store) Close() error { return s.s.Close() }
 
 // Option configures Open.
-type Option interface{ apply(*sqlstore.Config) }
+type Option interface{ apply(*options) }
 
-type optionFunc func(*sqlstore.Config)
+type options struct {
+	cfg      sqlstore.Config
+	maxConns int
+}
 
-func (f optionFunc) apply(c *sqlstore.Config) { f(c) }
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// DefaultMaxConns is the default size of the connection pool.
+const DefaultMaxConns = 16
 
 // WithUnknownMembers sets whether group members whose ids are neither users
 // nor groups of the tenant are stored (true) or rejected with 400
 // invalidValue (false, the default).
 func WithUnknownMembers(accept bool) Option {
-	return optionFunc(func(c *sqlstore.Config) { c.AcceptUnknownMembers = accept })
+	return optionFunc(func(o *options) { o.cfg.AcceptUnknownMembers = accept })
+}
+
+// WithMaxConns sets the size of the connection pool; n below 1 means 1.
+// Size it with PostgreSQL's max_connections and the number of replicas in
+// mind. Default DefaultMaxConns (16).
+func WithMaxConns(n int) Option {
+	return optionFunc(func(o *options) { o.maxConns = max(n, 1) })
 }
 
 var (

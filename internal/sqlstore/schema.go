@@ -74,6 +74,11 @@ CREATE TABLE scim_group_members (
 ){norowid};
 CREATE INDEX scim_group_members_member ON scim_group_members (tenant, member_id);
 `,
+	// 2: page over (tenant, seq) without reading skipped rows.
+	`
+CREATE INDEX scim_users_tenant_seq ON scim_users (tenant, seq);
+CREATE INDEX scim_groups_tenant_seq ON scim_groups (tenant, seq);
+`,
 }
 
 // migrate applies the missing migrations in one transaction.
@@ -120,3 +125,7 @@ func (s *Store) MigrationCount(ctx context.Context) (int, error) {
 	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
 	return n, err
 }
+
+// SchemaVersion is the number of migrations this code knows, the version
+// an opened database is brought to.
+func SchemaVersion() int { return len(migrations) }

@@ -344,8 +344,13 @@ func (s *Store) UserListSQL(ctx context.Context, q scim.Query) (string, []any, e
 		return "", nil, err
 	}
 	offset, count := window(q)
-	all := where.then(" ORDER BY ", order, " LIMIT ? OFFSET ?")
-	return s.q(`SELECT ` + userCols + ` FROM scim_users u WHERE ` + all.sql), append(all.args, count, offset), nil
+	// Page over keys first: OFFSET then steps over index entries of
+	// (tenant, seq), not over whole rows with their documents, which made
+	// deep pages of a large tenant cost a full read of the skipped users.
+	keys := where.then(" ORDER BY ", order, " LIMIT ? OFFSET ?")
+	keys.args = append(keys.args, count, offset)
+	all := mk("u.seq IN (SELECT u.seq FROM scim_users u WHERE ").then("", keys, ")").then(" ORDER BY ", order, "")
+	return s.q(`SELECT ` + userCols + ` FROM scim_users u WHERE ` + all.sql), all.args, nil
 }
 
 // ListUsers evaluates q in SQL: the filter as a WHERE clause, sorting and
@@ -790,8 +795,11 @@ func (s *Store) GroupListSQL(ctx context.Context, q scim.Query) (string, []any, 
 	}
 	tr := &translator{d: s.d}
 	offset, count := window(q)
-	all := where.then(" ORDER BY ", tr.groupOrder(q.SortBy, q.SortOrder), " LIMIT ? OFFSET ?")
-	return s.q(`SELECT ` + groupCols + ` FROM scim_groups g WHERE ` + all.sql), append(all.args, count, offset), nil
+	order := tr.groupOrder(q.SortBy, q.SortOrder)
+	keys := where.then(" ORDER BY ", order, " LIMIT ? OFFSET ?")
+	keys.args = append(keys.args, count, offset)
+	all := mk("g.seq IN (SELECT g.seq FROM scim_groups g WHERE ").then("", keys, ")").then(" ORDER BY ", order, "")
+	return s.q(`SELECT ` + groupCols + ` FROM scim_groups g WHERE ` + all.sql), all.args, nil
 }
 
 func (s *Store) groupWhere(ctx context.Context, q scim.Query) (frag, error) {
