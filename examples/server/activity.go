@@ -39,7 +39,7 @@ type Session struct {
 type activity struct {
 	mu       sync.Mutex
 	capacity int
-	notes    []Notification // oldest first, at most capacity
+	notes    []Notification // oldest first; the newest capacity are shown
 	sessions []*Session
 	byUser   map[string][]*Session // connection/userID -> that user's sessions
 	names    map[string]string     // connection/userID -> userName, for deletes
@@ -108,7 +108,9 @@ func (a *activity) onChange(conn string, ch scim.Change) {
 		return // ordinary updates need no reaction
 	}
 	a.notes = append(a.notes, n)
-	if len(a.notes) > a.capacity {
+	if len(a.notes) > 2*a.capacity {
+		// Trim in bulk, not on every append once full: copying the whole
+		// list per notice made every provisioning write pay for it.
 		a.notes = append(a.notes[:0:0], a.notes[len(a.notes)-a.capacity:]...)
 	}
 }
@@ -148,7 +150,7 @@ func (a *activity) notifications(conn string) []Notification {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out := []Notification{}
-	for i := len(a.notes) - 1; i >= 0; i-- {
+	for i := len(a.notes) - 1; i >= max(0, len(a.notes)-a.capacity); i-- {
 		if a.notes[i].Connection == conn {
 			out = append(out, a.notes[i])
 		}
