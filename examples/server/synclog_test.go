@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -76,7 +77,13 @@ func TestActivityDeprovisioning(t *testing.T) {
 	if diff := cmp.Diff([]string{"c2/u1"}, live); diff != "" {
 		t.Errorf("live sessions (-want +got):\n%s", diff)
 	}
-	if n := len(a.notes); n != 2 {
-		t.Errorf("kept %d notifications, want the capacity 2", n)
+	for i := 0; i < 10; i++ {
+		a.onChange("c3", scim.Change{Kind: scim.UserDeleted, ResourceType: "User", ResourceID: fmt.Sprint("x", i)})
+		if n := len(a.notes); n > 2*2 {
+			t.Fatalf("kept %d notifications, want at most twice the capacity 2", n)
+		}
+	}
+	if notes := a.notifications("c3"); len(notes) != 2 || notes[0].UserID != "x9" || notes[1].UserID != "x8" {
+		t.Errorf("c3 notifications = %+v, want the newest 2", notes)
 	}
 }
