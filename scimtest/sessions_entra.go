@@ -417,7 +417,11 @@ func entraGroups() Session {
 			Body: patch(ops...), WantStatus: http.StatusNoContent,
 		}
 	}
-	steps := append(entraProvision(u1), entraProvision(u2)...)
+	// §1.2: with group provisioning on, Test connection also looks up a
+	// group that cannot exist, and expects 200 with an empty list.
+	steps := []Step{lookup("test connection group probe", "{{guid}}")}
+	steps = append(steps, entraProvision(u1)...)
+	steps = append(steps, entraProvision(u2)...)
 	steps = append(steps,
 		lookup("group lookup finds nothing", group),
 		Step{
