@@ -306,15 +306,9 @@ func userFromDoc(d map[string]any) (*User, error) {
 			}
 			continue
 		}
-		raw, err := extensionJSON(v)
-		if err != nil {
+		var err error
+		if u.Extensions, err = putExtension(u.Extensions, k, v); err != nil {
 			return nil, err
-		}
-		if raw != nil {
-			if u.Extensions == nil {
-				u.Extensions = map[string]json.RawMessage{}
-			}
-			u.Extensions[k] = raw
 		}
 	}
 	return u, nil
@@ -335,18 +329,26 @@ func groupFromDoc(d map[string]any) (*Group, error) {
 		if !isURN(k) {
 			continue
 		}
-		raw, err := extensionJSON(v)
-		if err != nil {
+		var err error
+		if g.Extensions, err = putExtension(g.Extensions, k, v); err != nil {
 			return nil, err
-		}
-		if raw != nil {
-			if g.Extensions == nil {
-				g.Extensions = map[string]json.RawMessage{}
-			}
-			g.Extensions[k] = raw
 		}
 	}
 	return g, nil
+}
+
+// putExtension stores the extension object v under urn in exts (creating
+// the map on first use); an empty object stores nothing.
+func putExtension(exts map[string]json.RawMessage, urn string, v any) (map[string]json.RawMessage, error) {
+	raw, err := extensionJSON(v)
+	if err != nil || raw == nil {
+		return exts, err
+	}
+	if exts == nil {
+		exts = map[string]json.RawMessage{}
+	}
+	exts[urn] = raw
+	return exts, nil
 }
 
 // extensionJSON encodes an unregistered extension object of a canonical

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"sort"
@@ -253,17 +254,7 @@ func cmpFloat(a, b float64) int {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return 2 // unordered: never eq, gt or lt
 	}
-	return cmpOrdered64(a, b)
-}
-
-func cmpOrdered64(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a, b)
 }
 
 // orderOp maps a three-way comparison result to op; cmp 2 means
@@ -950,7 +941,7 @@ func compareKeys(a, b scalar, caseExact bool) int {
 		af, aok := toFloat(as.raw)
 		bf, bok := toFloat(bs.raw)
 		if aok && bok {
-			return cmpOrdered64(af, bf)
+			return cmp.Compare(af, bf)
 		}
 	}
 	return 0

@@ -96,8 +96,8 @@ func (h *Handler) replaceGroup(ctx context.Context, rq *request) {
 			h.fail(rq, err)
 			return
 		}
-		if ifMatch != "" && !etagMatch(ifMatch, cur.Meta.Version) {
-			h.fail(rq, &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match"})
+		if err := checkIfMatch(ifMatch, cur.Meta.Version); err != nil {
+			h.fail(rq, err)
 			return
 		}
 		g := next.Clone()
@@ -148,8 +148,8 @@ func (h *Handler) patchGroup(ctx context.Context, rq *request) {
 	apply := gp.Apply
 	now := h.cfg.now().UTC()
 	gp.Apply = func(g *Group) error {
-		if ifMatch != "" && !etagMatch(ifMatch, g.Meta.Version) {
-			return &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match"}
+		if err := checkIfMatch(ifMatch, g.Meta.Version); err != nil {
+			return err
 		}
 		if apply != nil {
 			id := g.ID

@@ -283,3 +283,25 @@ func TestChangeHookAndPolicy(t *testing.T) {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 }
+
+// TestPatchIfMatch checks that a stale If-Match refuses PATCH of users
+// and groups with 412 and changes nothing, and that the current one works.
+func TestPatchIfMatch(t *testing.T) {
+	f := newFixture(t)
+	uid := f.createUser("ifmatch@x.example")
+	gr := f.do("POST", "/Groups", `{"displayName":"IfMatch"}`)
+	gid := gr.body["id"].(string)
+	for _, res := range []struct{ path, body string }{
+		{"/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"changed"}]}`},
+		{"/Groups/" + gid, `{"Operations":[{"op":"replace","path":"displayName","value":"changed"}]}`},
+	} {
+		before := f.do("GET", res.path, nil)
+		wantError(t, f.do("PATCH", res.path, res.body, "If-Match", `W/"999"`), 412, "")
+		if after := f.do("GET", res.path, nil); after.header.Get("ETag") != before.header.Get("ETag") {
+			t.Errorf("%s changed by a refused PATCH", res.path)
+		}
+		if r := f.do("PATCH", res.path, res.body, "If-Match", before.header.Get("ETag")); r.status/100 != 2 {
+			t.Errorf("%s with current If-Match: %d %s", res.path, r.status, r.raw)
+		}
+	}
+}

@@ -150,8 +150,8 @@ func (h *Handler) replaceUser(ctx context.Context, rq *request) {
 			h.fail(rq, err)
 			return
 		}
-		if ifMatch != "" && !etagMatch(ifMatch, cur.Meta.Version) {
-			h.fail(rq, &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match"})
+		if err := checkIfMatch(ifMatch, cur.Meta.Version); err != nil {
+			h.fail(rq, err)
 			return
 		}
 		u := next.Clone()
@@ -194,8 +194,8 @@ func (h *Handler) patchUser(ctx context.Context, rq *request) {
 	}
 	ifMatch := rq.r.Header.Get("If-Match")
 	apply := func(cur *User) (*User, error) {
-		if ifMatch != "" && !etagMatch(ifMatch, cur.Meta.Version) {
-			return nil, &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match"}
+		if err := checkIfMatch(ifMatch, cur.Meta.Version); err != nil {
+			return nil, err
 		}
 		next, err := applyUserPatch(h.userSchema, cur, ops, h.mode, rq.nc, h.cfg.unknownExtensions)
 		if err != nil {
@@ -356,6 +356,16 @@ func (h *Handler) appendUserJSON(b []byte, u *User, proj projection) ([]byte, er
 	}
 	body, err := proj.apply(u)
 	return append(b, body...), err
+}
+
+// checkIfMatch answers 412 when the client sent If-Match and it does not
+// match the current version (RFC 7644 §3.14). No If-Match, no check:
+// identity providers never send one.
+func checkIfMatch(ifMatch, version string) error {
+	if ifMatch != "" && !etagMatch(ifMatch, version) {
+		return &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match"}
+	}
+	return nil
 }
 
 // etagMatch reports whether an If-Match / If-None-Match header value

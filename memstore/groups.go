@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -40,7 +41,7 @@ func (r *groupRec) memberList() []scim.Member {
 	for k, e := range r.members {
 		all = append(all, kv{k, e})
 	}
-	slices.SortFunc(all, func(a, b kv) int { return compareSeq(a.e.seq, b.e.seq) })
+	slices.SortFunc(all, func(a, b kv) int { return cmp.Compare(a.e.seq, b.e.seq) })
 	out := make([]scim.Member, len(all))
 	for i, x := range all {
 		if x.e.info != nil {
@@ -380,7 +381,7 @@ func (s *Store) ListGroups(ctx context.Context, q scim.Query) (*scim.Page[*scim.
 
 	var matched []*groupRec
 	if cands, ok := t.groupCandidates(q.Filter); ok {
-		slices.SortFunc(cands, func(a, b *groupRec) int { return compareSeq(a.seq, b.seq) })
+		slices.SortFunc(cands, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
 		for _, r := range cands {
 			if t.matchGroup(q.Filter, r) {
 				matched = append(matched, r)
@@ -551,7 +552,7 @@ func (t *tenant) groupRefs(id string) []scim.GroupRef {
 	for _, r := range gs {
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *groupRec) int { return compareSeq(a.seq, b.seq) })
+	slices.SortFunc(rs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]scim.GroupRef, len(rs))
 	for i, r := range rs {
 		out[i] = scim.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}

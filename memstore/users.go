@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -323,7 +324,7 @@ func (s *Store) ListUsers(ctx context.Context, q scim.Query) (*scim.Page[*scim.U
 		}
 		matched = slices.Clone(all)
 	case indexed:
-		slices.SortFunc(cands, func(a, b *userRec) int { return compareSeq(a.seq, b.seq) })
+		slices.SortFunc(cands, func(a, b *userRec) int { return cmp.Compare(a.seq, b.seq) })
 		for _, r := range cands {
 			if t.matchUser(q.Filter, r) {
 				matched = append(matched, r)
@@ -366,16 +367,6 @@ func activeEq(f scim.Filter) (want, ok bool) {
 	}
 	want, ok = c.Value.(bool)
 	return want, ok
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // matchUser evaluates f on r's user, filling the groups attribute first
