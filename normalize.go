@@ -156,12 +156,3 @@ func (c *ruleCounters) snapshot() map[string]uint64 {
 	}
 	return out
 }
-
-func equalFoldAny(s string, options ...string) bool {
-	for _, o := range options {
-		if strings.EqualFold(s, o) {
-			return true
-		}
-	}
-	return false
-}

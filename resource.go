@@ -195,10 +195,7 @@ func (u *User) Schemas() []string {
 	if !u.Enterprise.isZero() {
 		s = append(s, EnterpriseUserSchema)
 	}
-	for _, k := range sortedKeys(u.Extensions) {
-		s = append(s, k)
-	}
-	return s
+	return append(s, sortedKeys(u.Extensions)...)
 }
 
 type userJSON User // no methods: plain struct encoding
