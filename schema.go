@@ -199,7 +199,9 @@ func newGroupSchema() *resourceSchema {
 // unknownExtAttr describes attributes of extensions the schema does not
 // register (Entra custom extension attributes): simple, single-valued,
 // case-insensitive strings, kept verbatim.
-var unknownExtAttr = attrDef{name: "", typ: TypeString, mutability: "readWrite", returned: "default"}
+func unknownExtAttr(name string) *attrDef {
+	return &attrDef{name: name, typ: TypeString, mutability: "readWrite", returned: "default"}
+}
 
 // resolvedPath is an attribute path resolved against a resourceSchema.
 type resolvedPath struct {
@@ -249,9 +251,8 @@ func (rs *resourceSchema) resolve(raw string) (resolvedPath, bool) {
 		if name == "" || strings.ContainsAny(name, "[]\" ") {
 			return resolvedPath{}, false
 		}
-		d := unknownExtAttr
-		d.name = name
-		return resolvedPath{path: AttrPath{URN: urn, Name: name, Sub: sub}, attr: &d, unknownExt: true}, sub == ""
+		d := unknownExtAttr(name)
+		return resolvedPath{path: AttrPath{URN: urn, Name: name, Sub: sub}, attr: d, unknownExt: true}, sub == ""
 	}
 	return rs.resolveIn(rs.attrs, "", raw, false)
 }
